@@ -1,0 +1,40 @@
+// swift-tools-version:5.10
+import PackageDescription
+
+let package = Package(
+    name: "retain",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "retain", targets: ["retain"]),
+        .library(name: "RetainNumerics", targets: ["RetainNumerics"]),
+        .library(name: "RetainFeatures", targets: ["RetainFeatures"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System OpenBLAS (cblas.h) + LAPACKE (lapacke.h). Only RetainNumerics imports it.
+        .systemLibrary(
+            name: "CLapack",
+            path: "Sources/CLapack",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(
+            name: "RetainNumerics",
+            dependencies: ["CLapack"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(name: "RetainFeatures"),
+        .target(name: "RetainStore"),
+        .executableTarget(
+            name: "retain",
+            dependencies: [
+                "RetainNumerics", "RetainFeatures", "RetainStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "RetainNumericsTests", dependencies: ["RetainNumerics"]),
+        .testTarget(name: "RetainFeaturesTests", dependencies: ["RetainFeatures"]),
+        .testTarget(name: "RetainCLITests", dependencies: ["retain"]),
+    ]
+)

@@ -1,0 +1,36 @@
+/// Errors thrown by the numerics module. Each message says what happened and what to do.
+public enum NumericsError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Two operands whose shapes do not fit together.
+    case dimensionMismatch(String)
+    /// Fewer rows than an algorithm needs (e.g. k-means with more clusters than rows).
+    case tooFewRows(rows: Int, needed: Int, context: String)
+    /// A parameter outside its valid range.
+    case invalidParameter(name: String, value: String, reason: String)
+    /// A NaN or infinite value in the input.
+    case nonFinite(row: Int, column: Int, context: String)
+    /// Labels outside {0, 1}, or only one class present.
+    case invalidLabels(String)
+    /// The fit diverged: without a penalty the data are separable or the problem is singular.
+    case diverged(String)
+    /// A LAPACK routine returned a non-zero `info`.
+    case lapack(routine: String, info: Int)
+
+    public var description: String {
+        switch self {
+        case .dimensionMismatch(let s):
+            return "dimension mismatch: \(s)"
+        case .tooFewRows(let rows, let needed, let context):
+            return "\(context) needs at least \(needed) rows, got \(rows)."
+        case .invalidParameter(let name, let value, let reason):
+            return "invalid \(name) = \(value): \(reason)"
+        case .nonFinite(let row, let column, let context):
+            return "\(context): row \(row + 1), column \(column + 1) is NaN or infinite. Clean or impute the input first."
+        case .invalidLabels(let s):
+            return "invalid labels: \(s)"
+        case .diverged(let s):
+            return s
+        case .lapack(let routine, let info):
+            return "LAPACK \(routine) failed with info = \(info)."
+        }
+    }
+}

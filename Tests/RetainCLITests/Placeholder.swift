@@ -1,0 +1,5 @@
+import XCTest
+
+final class RetainCLITestsSmoke: XCTestCase {
+    func testNothing() {}
+}

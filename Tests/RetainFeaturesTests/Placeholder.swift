@@ -1,0 +1,5 @@
+import XCTest
+
+final class RetainFeaturesTestsSmoke: XCTestCase {
+    func testNothing() {}
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class RetainNumericsTestsSmoke: XCTestCase {
+    func testNothing() {}
+}
