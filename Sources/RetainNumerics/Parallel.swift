@@ -23,6 +23,29 @@ public enum Parallel {
         return stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
     }
 
+    /// Number of workers `forEachIndexed` uses for `chunkCount` chunks.
+    static func workerCount(for chunkCount: Int) -> Int { max(1, min(threadCount, chunkCount)) }
+
+    /// Runs `body(chunkIndex, workerIndex)` for every chunk; `workerIndex < workerCount(for:)`
+    /// lets a worker reuse its own scratch buffers. Results must not depend on `workerIndex`.
+    static func forEachIndexed(_ chunkCount: Int, _ body: (_ chunk: Int, _ worker: Int) -> Void) {
+        let t = workerCount(for: chunkCount)
+        if t <= 1 {
+            for i in 0..<chunkCount { body(i, 0) }
+            return
+        }
+        let next = ManagedAtomicCounter()
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: t) { w in
+                while true {
+                    let i = next.increment()
+                    if i >= chunkCount { break }
+                    body(i, w)
+                }
+            }
+        }
+    }
+
     /// Runs `body(chunkIndex)` for every chunk index in `0..<chunkCount` on up to `threadCount` threads.
     static func forEach(_ chunkCount: Int, _ body: (Int) -> Void) {
         let t = min(threadCount, chunkCount)
