@@ -33,6 +33,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // In-process fit timings on the benchmark's raw .bin matrices (never run by `swift test`).
+        .executableTarget(name: "retain-bench", dependencies: ["RetainNumerics"], path: "Benchmarks/retain-bench"),
         .testTarget(name: "RetainNumericsTests", dependencies: ["RetainNumerics"]),
         .testTarget(name: "RetainFeaturesTests", dependencies: ["RetainFeatures"]),
         .testTarget(name: "RetainCLITests", dependencies: ["retain"]),

@@ -1,0 +1,66 @@
+// In-process fit timings for BENCHMARKS.md, on the raw float64 matrices written by
+// ../shared/bench/gen.py (lr.bin: n x (d + 1), label last; km.bin: n x d).
+//
+//   retain-bench lr DATA_DIR [C]              # logistic regression, C = 1
+//   retain-bench km DATA_DIR INIT.csv [TOL]   # k-means from given initial centres
+//
+// Prints fit seconds (median of 3 after one warm-up) and the result summary.
+import Foundation
+import RetainNumerics
+
+func loadBin(_ path: String, columns: Int) -> Matrix {
+    let d = FileManager.default.contents(atPath: path) ?? { fatalError("cannot read \(path)") }()
+    let n = d.count / 8 / columns
+    var v = [Double](repeating: 0, count: n * columns)
+    _ = v.withUnsafeMutableBytes { d.copyBytes(to: $0) }
+    return try! Matrix(rows: n, columns: columns, values: v)
+}
+
+func meta(_ dir: String) -> [String: Any] {
+    let d = FileManager.default.contents(atPath: dir + "/meta.json")!
+    return try! JSONSerialization.jsonObject(with: d) as! [String: Any]
+}
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+func time<R>(_ body: () throws -> R) rethrows -> (R, Double) {
+    let t = DispatchTime.now().uptimeNanoseconds
+    let r = try body()
+    return (r, Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9)
+}
+
+let args = CommandLine.arguments
+guard args.count >= 3 else {
+    print("usage: retain-bench lr DATA_DIR [C] | km DATA_DIR INIT.csv [TOL]")
+    exit(64)
+}
+let dir = args[2]
+switch args[1] {
+case "lr":
+    let lrMeta = meta(dir)["lr"] as! [String: Any]
+    let d = (lrMeta["bin_columns"] as? Int) ?? ((lrMeta["features"] as! Int) + 1)
+    let all = loadBin(dir + "/lr.bin", columns: d)
+    let p = d - 1
+    var xv = [Double](); xv.reserveCapacity(all.rows * p)
+    var y = [Double](); y.reserveCapacity(all.rows)
+    for i in 0..<all.rows {
+        xv.append(contentsOf: all.values[(i * d)..<(i * d + p)])
+        y.append(all.values[i * d + p])
+    }
+    let x = try! Matrix(rows: all.rows, columns: p, values: xv)
+    let c = args.count > 3 ? Double(args[3])! : 1.0
+    var times = [Double]()
+    var model: LogisticModel?
+    for _ in 0..<4 {
+        let (m, t) = try time { try LogisticRegression(c: c).fit(x, y) }
+        model = m; times.append(t)
+    }
+    let m = model!
+    print(String(format: "lr fit_s=%.3f (runs %@) n_iter=%d intercept=%.10f coef_sum=%.10f threads=%d",
+                 median(Array(times.dropFirst())), times.dropFirst().map { String(format: "%.3f", $0) }.joined(separator: ","),
+                 m.iterations, m.intercept, m.coefficients.reduce(0, +), Parallel.threadCount))
+case "km":
+    print("k-means timing: see KMeans")
+default:
+    print("unknown benchmark \(args[1])"); exit(64)
+}
