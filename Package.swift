@@ -26,16 +26,17 @@ let package = Package(
         ),
         .target(name: "RetainFeatures"),
         .target(name: "RetainStore"),
+        .target(name: "RetainScoring"),
         .executableTarget(
             name: "retain",
             dependencies: [
-                "RetainNumerics", "RetainFeatures", "RetainStore",
+                "RetainNumerics", "RetainFeatures", "RetainStore", "RetainScoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // In-process fit timings on the benchmark's raw .bin matrices (never run by `swift test`).
         .executableTarget(name: "retain-bench", dependencies: ["RetainNumerics"], path: "Benchmarks/retain-bench"),
-        .testTarget(name: "RetainNumericsTests", dependencies: ["RetainNumerics"]),
+        .testTarget(name: "RetainNumericsTests", dependencies: ["RetainNumerics"], exclude: ["Fixtures"]),
         .testTarget(name: "RetainFeaturesTests", dependencies: ["RetainFeatures"]),
         .testTarget(name: "RetainCLITests", dependencies: ["retain"]),
     ]

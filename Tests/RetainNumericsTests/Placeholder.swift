@@ -1,5 +1,0 @@
-import XCTest
-
-final class RetainNumericsTestsSmoke: XCTestCase {
-    func testNothing() {}
-}
