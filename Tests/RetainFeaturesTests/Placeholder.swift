@@ -1,5 +1,0 @@
-import XCTest
-
-final class RetainFeaturesTestsSmoke: XCTestCase {
-    func testNothing() {}
-}
