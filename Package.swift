@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // System OpenBLAS (cblas.h) + LAPACKE (lapacke.h). Only RetainNumerics imports it.
@@ -24,7 +25,7 @@ let package = Package(
             dependencies: ["CLapack"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
-        .target(name: "RetainFeatures"),
+        .target(name: "RetainFeatures", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "RetainStore"),
         .target(name: "RetainScoring"),
         .executableTarget(

@@ -134,7 +134,7 @@ private enum FieldText {
 }
 
 /// What each file column becomes.
-private enum Role: Equatable {
+private enum ColumnRole: Equatable {
     case ignored, id
     case value(Int)  // index of the output column
 }
@@ -252,7 +252,7 @@ extension FeatureTable {
     }
 
     /// Maps each header column to the id, an output column, or nothing; checks the requested names.
-    private static func assignRoles(header: [String], fileName: String, options: CSVReadOptions) throws -> [Role] {
+    private static func assignRoles(header: [String], fileName: String, options: CSVReadOptions) throws -> [ColumnRole] {
         var firstIndex: [String: Int] = [:]
         var duplicated = Set<String>()
         for (i, name) in header.enumerated() {
@@ -265,7 +265,7 @@ extension FeatureTable {
             guard !duplicated.contains(name) else { throw FeaturesError.duplicateColumn(file: fileName, column: name) }
             return i
         }
-        var roles = [Role](repeating: .ignored, count: header.count)
+        var roles = [ColumnRole](repeating: .ignored, count: header.count)
         if let id = options.idColumn { roles[try index(of: id)] = .id }
         if let columns = options.columns {
             for (j, name) in columns.enumerated() {
@@ -539,7 +539,7 @@ private func findSeparator(_ p: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8
 ///   the inlined fast path; everything else goes through `readField`.
 @inline(never)
 private func parseChunk(
-    _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, roles: UnsafeBufferPointer<Role>, width: Int,
+    _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, roles: UnsafeBufferPointer<ColumnRole>, width: Int,
     out: UnsafeMutablePointer<Double>?, capacity: Int, keepIds: Bool, allowMissing: Bool
 ) -> ChunkOutcome {
     var outcome = ChunkOutcome()

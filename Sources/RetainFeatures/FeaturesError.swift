@@ -25,6 +25,10 @@ public enum FeaturesError: Error, Equatable, Sendable, CustomStringConvertible {
     case emptyCell(file: String, line: Int, column: String)
     /// A double quote is unbalanced, or appears inside an unquoted field, or text follows a closing quote.
     case badQuotes(file: String, line: Int, column: String)
+    /// A configuration problem (config file, `--role`, windows, churn definition); the text says what to fix.
+    case config(String)
+    /// The log has no event (and no signup) before the as-of date.
+    case noEventsBefore(file: String, date: String)
 
     public var description: String {
         switch self {
@@ -46,6 +50,10 @@ public enum FeaturesError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file) line \(line), column \(column): '\(Self.clip(text))' is not a finite number."
         case let .emptyCell(file, line, column):
             return "\(file) line \(line), column \(column): empty cell (fill it, or drop the column)."
+        case let .config(message):
+            return message
+        case let .noEventsBefore(file, date):
+            return "\(file) has no events before \(date): nothing to build features from. Check --as-of (features use only events before it)."
         case let .badQuotes(file, line, column):
             return "\(file) line \(line), column \(column): misplaced or unbalanced double quote "
                 + "(quote the whole field and double any quote inside it)."
