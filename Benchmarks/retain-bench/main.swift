@@ -60,7 +60,27 @@ case "lr":
                  median(Array(times.dropFirst())), times.dropFirst().map { String(format: "%.3f", $0) }.joined(separator: ","),
                  m.iterations, m.intercept, m.coefficients.reduce(0, +), Parallel.threadCount))
 case "km":
-    print("k-means timing: see KMeans")
+    guard args.count >= 4 else { print("usage: retain-bench km DATA_DIR INIT.csv [TOL]"); exit(64) }
+    let kmMeta = meta(dir)["km"] as! [String: Any]
+    let d = (kmMeta["bin_columns"] as? Int) ?? (kmMeta["features"] as! Int)
+    let x = loadBin(dir + "/km.bin", columns: d)
+    // Initial centres: CSV with a header line, one centre per row.
+    let lines = try! String(contentsOfFile: args[3], encoding: .utf8).split(whereSeparator: \.isNewline).dropFirst()
+    let init0 = try! Matrix(lines.map { $0.split(separator: ",").map { Double($0)! } })
+    let tol = args.count > 4 ? Double(args[4])! : 0
+    for algorithm in [KMeans.Algorithm.hamerly, .lloyd] {
+        var times = [Double]()
+        var model: KMeansModel?
+        for _ in 0..<4 {
+            let (m, t) = try time { try KMeans(clusterCount: init0.rows, tolerance: tol, algorithm: algorithm).fit(x, initialCentres: init0) }
+            model = m; times.append(t)
+        }
+        let m = model!
+        print(String(format: "km algorithm=%@ tol=%g fit_s=%.3f (runs %@) n_iter=%d inertia=%.6f threads=%d",
+                     algorithm.rawValue, tol, median(Array(times.dropFirst())),
+                     times.dropFirst().map { String(format: "%.3f", $0) }.joined(separator: ","),
+                     m.iterations, m.inertia, Parallel.threadCount))
+    }
 default:
     print("unknown benchmark \(args[1])"); exit(64)
 }

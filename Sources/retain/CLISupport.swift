@@ -1,0 +1,60 @@
+import Foundation
+import RetainScoring
+
+/// A failure the user can act on; printed as `Error: <message>` with exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// Small helpers shared by the subcommands (output only; no business logic).
+enum Console {
+    /// Whether stderr is a terminal (progress and timing lines are shown only then).
+    static let stderrIsTerminal = isatty(2) == 1
+
+    /// Writes a diagnostic line to stderr.
+    static func info(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Writes a diagnostic line to stderr only when it is a terminal.
+    static func progress(_ line: String) {
+        if stderrIsTerminal { info(line) }
+    }
+
+    /// Prints an Encodable value as one JSON object on stdout.
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        let data = try RetainJSON.encoder(pretty: true).encode(value)
+        FileHandle.standardOutput.write(data)
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+
+    /// Formats a number for tables: fixed width, sensible precision, "—" for NaN/nil.
+    static func num(_ v: Double?, width: Int = 12, digits: Int = 6) -> String {
+        guard let v, v.isFinite else { return String(repeating: " ", count: max(0, width - 1)) + "—" }
+        let s: String
+        if v != 0 && (abs(v) >= 1e7 || abs(v) < 1e-4) {
+            s = String(format: "%.\(max(1, digits - 2))e", v)
+        } else {
+            s = String(format: "%.\(digits)f", v)
+        }
+        return s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+    }
+
+    /// Left-pads or right-pads a string to `width`.
+    static func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+        if s.count >= width { return s }
+        let fill = String(repeating: " ", count: width - s.count)
+        return right ? fill + s : s + fill
+    }
+
+    /// Current time as ISO-8601 (UTC, seconds).
+    static func now() -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: Date())
+    }
+
+    /// Monotonic seconds since an arbitrary origin.
+    static func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class RetainCLITestsSmoke: XCTestCase {
-    func testNothing() {}
-}
