@@ -28,10 +28,11 @@ let package = Package(
         .target(name: "RetainFeatures", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "RetainStore"),
         .target(name: "RetainScoring"),
+        .target(name: "RetainSample", dependencies: ["RetainNumerics"]),
         .executableTarget(
             name: "retain",
             dependencies: [
-                "RetainNumerics", "RetainFeatures", "RetainStore", "RetainScoring",
+                "RetainNumerics", "RetainFeatures", "RetainStore", "RetainScoring", "RetainSample",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,5 +41,6 @@ let package = Package(
         .testTarget(name: "RetainNumericsTests", dependencies: ["RetainNumerics"], exclude: ["Fixtures"]),
         .testTarget(name: "RetainFeaturesTests", dependencies: ["RetainFeatures"]),
         .testTarget(name: "RetainCLITests", dependencies: ["retain"]),
+        .testTarget(name: "RetainSampleTests", dependencies: ["RetainSample"]),
     ]
 )

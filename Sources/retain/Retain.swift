@@ -15,7 +15,7 @@ struct Retain: ParsableCommand {
             Results go to stdout (add --json for one machine-readable object); diagnostics to stderr.
             """,
         version: RetainVersion.string,
-        subcommands: [TrainCommand.self, SegmentCommand.self]
+        subcommands: [TrainCommand.self, SegmentCommand.self, GenerateCommand.self]
     )
 }
 
