@@ -20,12 +20,17 @@ let package = Package(
             path: "Sources/CLapack",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // System zlib (streaming inflate of .csv.gz) and SQLite (event tables). Only RetainFeatures imports them.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // Prefetch hints for the feature builder's random-access hot loop.
+        .target(name: "CRetainSupport", path: "Sources/CRetainSupport"),
         .target(
             name: "RetainNumerics",
             dependencies: ["CLapack"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
-        .target(name: "RetainFeatures", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "RetainFeatures", dependencies: [.product(name: "Yams", package: "Yams"), "CZlib", "CSQLite", "CRetainSupport"]),
         .target(name: "RetainStore"),
         .target(name: "RetainScoring"),
         .target(name: "RetainSample", dependencies: ["RetainNumerics"]),

@@ -3,7 +3,7 @@
 # LAPACKE (lapacke.h). Runs apt-get update once, only when something must be installed.
 set -euo pipefail
 need=()
-for p in libopenblas-dev liblapacke-dev; do
+for p in libopenblas-dev liblapacke-dev zlib1g-dev libsqlite3-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -3,6 +3,7 @@
 //
 //   retain-bench lr DATA_DIR [C]              # logistic regression, C = 1
 //   retain-bench km DATA_DIR INIT.csv [TOL]   # k-means from given initial centres
+//   retain-bench clv SUMMARY.csv [UNIT]       # BG/NBD + Gamma-Gamma on an RFM summary CSV (see Benchmarks/clv.sh)
 //
 // Prints fit seconds (median of 3 after one warm-up) and the result summary.
 import Foundation
@@ -31,7 +32,7 @@ func time<R>(_ body: () throws -> R) rethrows -> (R, Double) {
 
 let args = CommandLine.arguments
 guard args.count >= 3 else {
-    print("usage: retain-bench lr DATA_DIR [C] | km DATA_DIR INIT.csv [TOL]")
+    print("usage: retain-bench lr DATA_DIR [C] | km DATA_DIR INIT.csv [TOL] | clv SUMMARY.csv [week|day]")
     exit(64)
 }
 let dir = args[2]
@@ -81,6 +82,44 @@ case "km":
                      times.dropFirst().map { String(format: "%.3f", $0) }.joined(separator: ","),
                      m.iterations, m.inertia, Parallel.threadCount))
     }
+case "clv":
+    // Columns by name: frequency|x, recency|t_x, T, monetary_value|zbar (retain clv --out, or the
+    // published CDNOW summary). Times in UNIT (default week).
+    let text = try! String(contentsOfFile: dir, encoding: .utf8)
+    var lines = text.split(whereSeparator: \.isNewline)
+    let header = lines.removeFirst().split(separator: ",").map(String.init)
+    func column(_ names: String...) -> Int {
+        guard let k = header.firstIndex(where: { names.contains($0) }) else { fatalError("\(dir): no column \(names) in \(header)") }
+        return k
+    }
+    let (cx, ctx, ct, cm) = (column("frequency", "x"), column("recency", "t_x"), column("T"), column("monetary_value", "zbar"))
+    var x = [Double](), tx = [Double](), tt = [Double](), m = [Double]()
+    for line in lines {
+        let f = line.split(separator: ",", omittingEmptySubsequences: false)
+        x.append(Double(f[cx])!); tx.append(Double(f[ctx])!); tt.append(Double(f[ct])!); m.append(Double(f[cm]) ?? 0)
+    }
+    let unit = TimeUnit(rawValue: args.count > 3 ? args[3] : "week")!
+    // Gamma-Gamma on repeat customers with a positive mean value, as `retain clv`.
+    let spendRows = (0..<x.count).filter { x[$0] > 0 && m[$0] > 0 }
+    let gx = spendRows.map { x[$0] }, gm = spendRows.map { m[$0] }
+    let data = try! RFMData(frequency: x, recency: tx, age: tt, timeUnit: unit)
+    var bgTimes = [Double](), ggTimes = [Double]()
+    var bg: FittedBetaGeometricNBD?, gg: FittedGammaGamma?
+    let started = DispatchTime.now().uptimeNanoseconds
+    // One warm-up, then up to 7 timed runs (fewer when a run is slow).
+    for run in 0..<8 {
+        let (b, tb) = try! time { try BetaGeometricNBD().fit(data) }
+        let (g, tg) = try! time { try GammaGamma().fit(frequency: gx, monetaryValue: gm) }
+        bg = b; gg = g
+        if run > 0 { bgTimes.append(tb); ggTimes.append(tg) }
+        if run > 0, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 > 20 { break }
+    }
+    let b = bg!, g = gg!
+    let total = zip(bgTimes, ggTimes).map { $0 + $1 }
+    print(String(format: "clv n=%d fit_s=%.6f bgnbd_s=%.6f gg_s=%.6f runs=%d r=%.10f alpha=%.10f a=%.10f b=%.10f loglik=%.6f p=%.10f q=%.10f gamma=%.10f gg_n=%d threads=%d",
+                 data.count, median(total), median(bgTimes), median(ggTimes), total.count,
+                 b.params.r, b.params.alpha, b.params.a, b.params.b, b.logLikelihood,
+                 g.params.p, g.params.q, g.params.gamma, Int(g.customerCount), Parallel.threadCount))
 default:
     print("unknown benchmark \(args[1])"); exit(64)
 }

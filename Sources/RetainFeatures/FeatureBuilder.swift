@@ -1,3 +1,4 @@
+import CRetainSupport
 import Foundation
 
 /// Seconds in a day: feature day counts are real numbers, seconds / 86,400.
@@ -11,12 +12,16 @@ public struct FeatureSpec: Sendable {
     public var asOf: [Double]
     /// Whether to add the `churned` label from events in [T, T + horizon).
     public var label: Bool
+    /// Events at or after this instant are ignored entirely (training as of a date: no label may
+    /// look past it). `nil` = use every event.
+    public var dataEnd: Double?
 
     /// Creates a spec.
-    public init(config: FeatureConfig = FeatureConfig(), asOf: [Double], label: Bool = false) {
+    public init(config: FeatureConfig = FeatureConfig(), asOf: [Double], label: Bool = false, dataEnd: Double? = nil) {
         self.config = config
         self.asOf = asOf
         self.label = label
+        self.dataEnd = dataEnd
     }
 }
 
@@ -171,7 +176,9 @@ public struct FeatureAccumulator {
             }
         }
         if customTypeMatch.isEmpty && !customSelector.isEmpty { customTypeMatch = Array(repeating: [], count: customSelector.count) }
-        if typeNames.count > typeCapacity { relayoutTypes(capacity: max(16, typeNames.count * 2)) }
+        // A little headroom: types usually all appear in the first block, and every slot costs
+        // 8 bytes × (windows + 3) per customer and snapshot.
+        if typeNames.count > typeCapacity { relayoutTypes(capacity: typeNames.count + 2) }
     }
 
     private mutating func relayoutTypes(capacity: Int) {
@@ -193,11 +200,10 @@ public struct FeatureAccumulator {
     public mutating func reserveCustomers(_ count: Int) {
         guard count > customerCount else { return }
         let add = count - customerCount
-        fixed.reserveCapacity(count * S * stride)
+        // No reserveCapacity here: exact reservations on every batch would defeat geometric growth.
         for _ in 0..<(add * S) { fixed.append(contentsOf: fixedTemplate) }
         var typeBlock = [Double](repeating: 0, count: typeStride)
         for t in 0..<typeCapacity { typeBlock[t * typeSlots + tLast] = -.infinity }
-        perType.reserveCapacity(count * S * typeStride)
         for _ in 0..<(add * S) { perType.append(contentsOf: typeBlock) }
         days.append(contentsOf: repeatElement(0, count: add * S * dayWords))
         customerCount = count
@@ -244,23 +250,53 @@ public struct FeatureAccumulator {
         }
         let customCount = customSlot.count
         let customs = spec.config.custom
+        let dataEnd = spec.dataEnd ?? .infinity
+        // Serial pass: latest time and the ref-linked events (appends must stay in file order).
         var latest = latestEvent
+        for i in 0..<n {
+            let t = time[i]
+            if t >= dataEnd { continue }
+            if t > latest { latest = t }
+            if let ref, ref[i] >= 0, refKinds[Int(type[i])] != 0 {
+                refRef.append(ref[i]); refCustomer.append(customer[i]); refTime.append(t); refKind.append(refKinds[Int(type[i])])
+            }
+        }
+        latestEvent = latest
+        // Parallel pass: worker w owns the customers with index % workers == w, so every
+        // customer's slots see its events in file order on one thread (thread-count independent).
+        // The blocks of customers a few events ahead are prefetched: the accumulators are far
+        // larger than the caches and each event touches two random cache lines.
+        let workers = n < 4096 ? 1 : max(1, featureThreadCount)
+        let customTypeMatch = self.customTypeMatch, customDayOffset = self.customDayOffset, customSlot = self.customSlot
         snapshots.withUnsafeBufferPointer { snaps in
         windows.withUnsafeBufferPointer { win in
         fixed.withUnsafeMutableBufferPointer { fx in
         perType.withUnsafeMutableBufferPointer { pt in
         days.withUnsafeMutableBufferPointer { dy in
+            let fxBase = fx.baseAddress!, ptBase = pt.baseAddress!, dyBase = dy.baseAddress!
+            let snapsBase = snaps.baseAddress!, winBase = win.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let lookahead = 12 * workers
             for i in 0..<n {
-                let c = Int(customer[i]), t = time[i], ty = Int(type[i]), v = value[i]
-                if t > latest { latest = t }
-                let code = roleCodes[ty]
-                if let ref, ref[i] >= 0, refKinds[ty] != 0 {
-                    refRef.append(ref[i]); refCustomer.append(Int32(c)); refTime.append(t); refKind.append(refKinds[ty])
+                let c = Int(customer[i])
+                if workers > 1 && c % workers != w { continue }
+                let ahead = i + lookahead
+                if ahead < n {
+                    let ca = Int(customer[ahead])
+                    if workers == 1 || ca % workers == w {
+                        let blockA = ca * S
+                        retain_prefetch_write(fxBase + blockA * stride)
+                        retain_prefetch_write(ptBase + blockA * typeStride + Int(type[ahead]) * typeSlots)
+                        retain_prefetch_write(dyBase + blockA * dayWords)
+                    }
                 }
+                let t = time[i], ty = Int(type[i]), v = value[i]
+                if t >= dataEnd { continue }
+                let code = roleCodes[ty]
                 for k in 0..<S {
-                    let T = snaps[k]
+                    let T = snapsBase[k]
                     let block = c * S + k
-                    let f = fx.baseAddress! + block * stride
+                    let f = fxBase + block * stride
                     if t >= T {
                         if label && t < T + horizon {
                             f[Slot.horizonAny] = 1
@@ -271,21 +307,21 @@ public struct FeatureAccumulator {
                     if t < f[Slot.first] { f[Slot.first] = t }
                     if t > f[Slot.last] { f[Slot.last] = t }
                     let age = T - t
-                    let p = pt.baseAddress! + block * typeStride + ty * typeSlots
+                    let p = ptBase + block * typeStride + ty * typeSlots
                     p[tAll] += 1
                     if t > p[tLast] { p[tLast] = t }
-                    for w in 0..<W where age <= win[w] { p[w] += 1 }
+                    for j in 0..<W where age <= winBase[j] { p[j] += 1 }
                     if age > 30 * secondsPerDay && age <= 60 * secondsPerDay { p[tPrior] += 1 }
                     if age <= maxActivitySeconds {
                         let d = Int(age / secondsPerDay)
-                        let dw = dy.baseAddress! + block * dayWords
+                        let dw = dyBase + block * dayWords
                         dw[d >> 6] |= 1 << UInt64(d & 63)
                     }
                     switch code {
                     case 1, 2:
                         if !v.isNaN {
                             let base = Slot.count + (code == 1 ? 0 : 2 * W)
-                            for w in 0..<W where age <= win[w] { f[base + w] += v; f[base + W + w] += 1 }
+                            for j in 0..<W where age <= winBase[j] { f[base + j] += v; f[base + W + j] += 1 }
                         }
                     case 3:
                         if !v.isNaN && (t > f[Slot.npsTime] || (t == f[Slot.npsTime] && v > f[Slot.npsValue])) {
@@ -304,7 +340,7 @@ public struct FeatureAccumulator {
                             if let wd = cf.windowDays, age > Double(wd) * secondsPerDay { continue }
                             if customDayOffset[q] >= 0 {
                                 let d = Int(age / secondsPerDay)
-                                let dw = dy.baseAddress! + block * dayWords + customDayOffset[q]
+                                let dw = dyBase + block * dayWords + customDayOffset[q]
                                 if d < (cf.windowDays ?? 3650) { dw[d >> 6] |= 1 << UInt64(d & 63) }
                                 continue
                             }
@@ -322,7 +358,14 @@ public struct FeatureAccumulator {
                     }
                 }
             }
+            }
         } } } } }
-        latestEvent = latest
     }
 }
+
+/// Threads for the feature accumulator: `RETAIN_THREADS` if set, else the number of cores.
+let featureThreadCount: Int = {
+    if let s = ProcessInfo.processInfo.environment["RETAIN_THREADS"], let n = Int(s), n >= 1 { return n }
+    return max(1, ProcessInfo.processInfo.activeProcessorCount)
+}()
+

@@ -15,7 +15,7 @@ struct Retain: ParsableCommand {
             Results go to stdout (add --json for one machine-readable object); diagnostics to stderr.
             """,
         version: RetainVersion.string,
-        subcommands: [TrainCommand.self, SegmentCommand.self, GenerateCommand.self]
+        subcommands: [FeaturesCommand.self, TrainCommand.self, SegmentCommand.self, GenerateCommand.self, CLVCommand.self, SelftestCommand.self, MetricsCommand.self, CohortsCommand.self]
     )
 }
 

@@ -3,27 +3,10 @@ import XCTest
 
 /// End-to-end tests of the `retain` executable: help, exit codes, `--json` contracts, error text.
 final class CLITests: XCTestCase {
-    /// The built `retain` binary, beside the test bundle.
-    static var binary: URL { Bundle.main.bundleURL.appendingPathComponent("retain") }
     static let numericsFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("RetainNumericsTests/Fixtures")
 
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
-
-    /// Runs `retain` with `arguments`, capturing both streams.
-    func run(_ arguments: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    func run(_ arguments: [String]) throws -> CLIResult { try runRetain(arguments) }
 
     var tmp: URL!
     override func setUpWithError() throws {

@@ -1,0 +1,7 @@
+#ifndef RETAIN_SUPPORT_H
+#define RETAIN_SUPPORT_H
+/// Hints the CPU to fetch the cache line holding `p` for writing (hot loops with random access).
+static inline void retain_prefetch_write(const void *p) { __builtin_prefetch(p, 1, 3); }
+/// Hints the CPU to fetch the cache line holding `p` for reading.
+static inline void retain_prefetch_read(const void *p) { __builtin_prefetch(p, 0, 3); }
+#endif
