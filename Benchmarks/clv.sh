@@ -40,7 +40,7 @@ run() {  # NAME, retain clv args..., -- peer args...
   pargs=("$@")
   local summary=$DATA/$name.summary.csv rjson pjson bench
   if [ "${#rargs[@]}" -gt 0 ]; then
-    rjson=$("$BIN/retain" clv "${rargs[@]}" --out "$summary" --json | "$PY" -c "import json,sys; print(json.dumps(json.load(sys.stdin)))")
+    rjson=$("$BIN/retain" clv "${rargs[@]}" --out "$summary" --json 2>"$DATA/$name.retain.stderr" | "$PY" -c "import json,sys; print(json.dumps(json.load(sys.stdin)))")
     pjson=$("$PY" "$PEER" fit "${pargs[@]}" --check "$summary")
   else
     summary=${pargs[1]}

@@ -191,14 +191,17 @@ struct SelftestCommand: ParsableCommand {
         return c
     }
 
+    /// The worked examples, through the shipped formulas (RetainFeatures' `KPIFormula`).
     static func kpiChecks() -> [Check] {
-        [
-            Check("retention: 10,000 -> 12,000 with 5,000 new (%)", "70", KPIFormulas.retentionRate(start: 10_000, end: 12_000, new: 5_000), .kpi,
-                  tolerance: 1e-9, note: "(end - new) / start x 100, not end / start"),
-            Check("NPS: 300 promoters, 100 passives, 100 detractors", "40", KPIFormulas.netPromoterScore(promoters: 300, passives: 100, detractors: 100), .kpi, tolerance: 1e-9),
-            Check("churn: 100 lost of 1,000 at start (%)", "10", KPIFormulas.churnRate(lost: 100, atStart: 1_000), .kpi, tolerance: 1e-9),
-            Check("CTR: 100 clicks of 1,000 impressions (%)", "10", KPIFormulas.clickThroughRate(clicks: 100, impressions: 1_000), .kpi, tolerance: 1e-9),
-            Check("social engagement: 750 of 10,000 followers (%)", "7.5", KPIFormulas.socialEngagementRate(interactions: 750, followers: 10_000), .kpi, tolerance: 1e-9),
+        let f = KPIFormula.self
+        return [
+            Check("retention: 10,000 -> 12,000 with 5,000 new (%)", "70", f.retentionRate(atEnd: 12_000, new: 5_000, atStart: 10_000) ?? .nan, .kpi,
+                  tolerance: 1e-9, note: "(end - new) / start x 100, not (end - start) / start"),
+            Check("NPS: 300 promoters, 100 passives, 100 detractors", "40", f.nps(promoters: 300, passives: 100, detractors: 100) ?? .nan, .kpi, tolerance: 1e-9),
+            Check("churn: 100 lost of 1,000 at start (%)", "10", f.churnRate(lost: 100, atStart: 1_000) ?? .nan, .kpi, tolerance: 1e-9),
+            Check("CTR: 100 clicks of 1,000 impressions (%)", "10", f.clickThroughRate(clicks: 100, sends: 1_000) ?? .nan, .kpi, tolerance: 1e-9),
+            Check("social engagement: 750 interactions, 10,000 followers (%)", "7.5",
+                  f.socialEngagementRate(likes: 750, shares: 0, comments: 0, followers: 10_000) ?? .nan, .kpi, tolerance: 1e-9),
         ]
     }
 
@@ -250,25 +253,6 @@ struct SelftestCommand: ParsableCommand {
             return s
         }
     }
-}
-
-/// The KPI formulas of DESIGN.md, for the selftest's worked examples.
-///
-/// Note: local stand-ins until the KPI functions of RetainFeatures (KPI*.swift) exist; the
-/// selftest should then call those instead, so it tests the shipped formulas.
-enum KPIFormulas {
-    /// (customers at end − new customers) / customers at start × 100.
-    static func retentionRate(start: Double, end: Double, new: Double) -> Double { (end - new) / start * 100 }
-    /// % promoters − % detractors of all responses.
-    static func netPromoterScore(promoters: Double, passives: Double, detractors: Double) -> Double {
-        (promoters - detractors) / (promoters + passives + detractors) * 100
-    }
-    /// Customers lost / customers at start × 100.
-    static func churnRate(lost: Double, atStart: Double) -> Double { lost / atStart * 100 }
-    /// Clicks / impressions × 100.
-    static func clickThroughRate(clicks: Double, impressions: Double) -> Double { clicks / impressions * 100 }
-    /// (Likes + shares + comments) / followers × 100.
-    static func socialEngagementRate(interactions: Double, followers: Double) -> Double { interactions / followers * 100 }
 }
 
 /// The `--json` output of `retain selftest`.
