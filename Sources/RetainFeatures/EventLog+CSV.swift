@@ -472,7 +472,6 @@ private final class CSVPipeline: @unchecked Sendable {
     var error: Error?            // under turn
     var lineBase: Int            // under turn: physical lines before the block whose turn it is
     var summary = IngestSummary()
-    var lines = 0                // data lines (good, bad or blank)
 
     init(source: LineSource, layout: CSVLayout, file: String, skip: Bool, blockSize: Int, rejects: RejectsWriter?, headerLine: Int) {
         self.source = source
