@@ -1,3 +1,4 @@
+import CRetainSupport
 import Dispatch
 import Foundation
 
@@ -286,27 +287,26 @@ final class CSVWorker {
         var row = 0
         var line = 0
         var timeCache = Timestamp.Cache()
-        let groupSize = 16
+        // Customer ids wait in a queue of up to 2 × `lag` rows between their prefetch and their
+        // probe, so every probe finds its slot at least `lag` rows after the prefetch.
+        let lag = 16
         var groupCount = 0
-        let groupKeys = UnsafeMutablePointer<FieldSpan>.allocate(capacity: groupSize)
-        let groupHashes = UnsafeMutablePointer<ByteTable.Hashed>.allocate(capacity: groupSize)
-        let groupSlots = UnsafeMutablePointer<ByteTableSlot>.allocate(capacity: groupSize)
-        defer { groupKeys.deallocate(); groupHashes.deallocate(); groupSlots.deallocate() }
-        /// Probes the grouped customer ids, in row order, for rows `row - groupCount ..< row`.
-        func flushGroup() {
-            let first = row - groupCount
-            // All first probes, back to back, then the rare second steps.
-            for g in 0..<groupCount { groupSlots[g] = cT.firstSlot(groupHashes[g]) }
-            for g in 0..<groupCount {
-                let key = groupKeys[g]
-                if ByteTable.isHit(groupSlots[g], groupHashes[g], key.count) {
-                    outCustomer[first + g] = groupSlots[g].value
-                } else {
-                    outCustomer[first + g] = cT.lookup(key.start, key.count, hashed: groupHashes[g],
-                                                       newValue: -2 - Int32(cT.count - cMark)).value
-                }
+        let groupKeys = UnsafeMutablePointer<FieldSpan>.allocate(capacity: 2 * lag)
+        let groupHashes = UnsafeMutablePointer<ByteTable.Hashed>.allocate(capacity: 2 * lag)
+        let groupRows = UnsafeMutablePointer<Int>.allocate(capacity: 2 * lag)
+        defer { groupKeys.deallocate(); groupHashes.deallocate(); groupRows.deallocate() }
+        /// Probes the first `n` queued customer ids (in row order) and drops them from the queue.
+        func probeQueued(_ n: Int) {
+            for g in 0..<n {
+                let key = groupKeys[g], hashed = groupHashes[g]
+                let slot = cT.firstSlot(hashed)
+                outCustomer[groupRows[g]] = ByteTable.isHit(slot, hashed, key.count) ? slot.value
+                    : cT.lookup(key.start, key.count, hashed: hashed, newValue: -2 - Int32(cT.count - cMark)).value
             }
-            groupCount = 0
+            groupKeys.update(from: groupKeys + n, count: groupCount - n)
+            groupHashes.update(from: groupHashes + n, count: groupCount - n)
+            groupRows.update(from: groupRows + n, count: groupCount - n)
+            groupCount -= n
         }
         while p < end {
             let lineStart = p
@@ -349,17 +349,20 @@ final class CSVWorker {
                     let f = fields[ri]
                     if f.count > 0 { r = rT.lookup(f.start, f.count, newValue: -2 - Int32(rT.count - rMark)).value }
                 }
-                // Customer ids are probed a group at a time (below): the table is large and the ids
-                // arrive in random order, so each probe is a cache miss; back to back they overlap.
+                // The customer table is large and ids arrive in random order, so each probe would be
+                // a cache miss: prefetch the slot now, probe it `lag` rows later (`probeQueued`).
+                let hashed = ByteTable.hash(c.start, c.count)
+                retain_prefetch_read(cT.firstSlotAddress(hashed))
                 groupKeys[groupCount] = c
-                groupHashes[groupCount] = ByteTable.hash(c.start, c.count)
+                groupHashes[groupCount] = hashed
+                groupRows[groupCount] = row
                 groupCount += 1
                 outType[row] = tT.lookup(e.start, e.count, newValue: -2 - Int32(tT.count - tMark)).value
                 outTime[row] = t
                 outValue[row] = v
                 outRef[row] = r
                 row += 1
-                if groupCount == groupSize { flushGroup() }
+                if groupCount == 2 * lag { probeQueued(lag) }
             }
             if let problem {
                 if !skip {
@@ -372,7 +375,7 @@ final class CSVWorker {
             }
             line += 1
         }
-        flushGroup()
+        probeQueued(groupCount)
         rows = row
         lines = line
     }

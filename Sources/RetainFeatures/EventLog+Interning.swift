@@ -138,6 +138,12 @@ struct ByteTable {
         slots[Int(truncatingIfNeeded: hashed.hash >> shift)]
     }
 
+    /// The address of the slot where the probe for `hashed` starts (to prefetch it).
+    @inline(__always)
+    func firstSlotAddress(_ hashed: Hashed) -> UnsafeRawPointer {
+        UnsafeRawPointer(slots + Int(truncatingIfNeeded: hashed.hash >> shift))
+    }
+
     /// Whether `slot` holds the key of `n` ≤ 8 bytes with hash `hashed`.
     @inline(__always)
     static func isHit(_ slot: ByteTableSlot, _ hashed: Hashed, _ n: Int) -> Bool {
