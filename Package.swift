@@ -32,7 +32,7 @@ let package = Package(
         ),
         .target(name: "RetainFeatures", dependencies: [.product(name: "Yams", package: "Yams"), "CZlib", "CSQLite", "CRetainSupport"]),
         .target(name: "RetainStore"),
-        .target(name: "RetainScoring"),
+        .target(name: "RetainScoring", dependencies: ["RetainNumerics", "RetainFeatures"]),
         .target(name: "RetainSample", dependencies: ["RetainNumerics"]),
         .executableTarget(
             name: "retain",
@@ -47,5 +47,6 @@ let package = Package(
         .testTarget(name: "RetainFeaturesTests", dependencies: ["RetainFeatures"]),
         .testTarget(name: "RetainCLITests", dependencies: ["retain"]),
         .testTarget(name: "RetainSampleTests", dependencies: ["RetainSample"]),
+        .testTarget(name: "RetainScoringTests", dependencies: ["RetainScoring"]),
     ]
 )

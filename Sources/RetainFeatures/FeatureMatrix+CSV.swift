@@ -62,16 +62,8 @@ func appendNumber(_ x: Double, to out: inout [UInt8]) {
     out.append(contentsOf: x.description.utf8)
 }
 
-/// `YYYY-MM-DD` of a Unix time (UTC), by the civil-from-days algorithm (H. Hinnant).
+/// `YYYY-MM-DD` of a Unix time (UTC).
 public func formatDate(_ t: Double) -> String {
-    let z = Int((t / 86_400).rounded(.down)) + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+    let (y, m, d) = KPICalendar.civil(days: Int((t / 86_400).rounded(.down)))
     return String(format: "%04d-%02d-%02d", y, m, d)
 }

@@ -5,30 +5,76 @@ import RetainNumerics
 import RetainScoring
 import RetainStore
 
-/// `retain train --features FILE.csv --label COLUMN …`: logistic regression on a prepared feature table.
+/// `retain train --features FILE.csv --label COLUMN …`: logistic regression on a prepared feature table;
+/// `retain train --events FILE --as-of DATE --out models/NAME.json`: a churn model bundle from event history.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a logistic-regression churn model on a prepared feature table.",
+        abstract: "Train a logistic-regression churn model from event history (--events) or a prepared feature table (--features).",
         discussion: """
-            The table is a CSV with a header and one row per customer: numeric feature columns,
+            With --events: observation dates T_k = as-of - horizon - k*every (k = 0..N-1), so every
+            label window [T_k, T_k + horizon) closes by the as-of date and no event at or after it is
+            read. The latest --holdout dates are held out (a time-based split). Preprocessing (median
+            imputation, log1p for fat-tailed non-negative columns, standardisation; constant columns
+            dropped) is learned on the training dates; C is chosen by forward-chaining
+            cross-validation (best mean log loss over 0.001 ... 100) unless --c is given. Holdout
+            metrics, a recency-only baseline and Platt calibration come from the held-out dates;
+            the bundle is then refitted on all dates and written with a SHA-256 checksum.
+
+            With --features: the table is a CSV with a header and one row per customer: numeric feature columns,
             a 0/1 label column, and optionally an id column and a sample-weight column. Every other
             column is used as a feature, unscaled. The objective is scikit-learn's: summed log-loss
             plus ||w||^2 / (2C), intercept unpenalised, solved by Newton's method (IRLS) on OpenBLAS.
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("Feature table (CSV with a header).", valueName: "file.csv"))
-    var features: String
+    @Option(name: .long, help: ArgumentHelp("Feature table (CSV with a header). Exactly one of --features / --events.", valueName: "file.csv"))
+    var features: String?
 
-    @Option(name: .long, help: ArgumentHelp("Name of the 0/1 label column.", valueName: "column"))
-    var label: String
+    @Option(name: .long, help: ArgumentHelp("Name of the 0/1 label column (with --features).", valueName: "column"))
+    var label: String?
+
+    @Option(name: .long, help: ArgumentHelp("Event log (CSV, .csv.gz, or SQLite with --table): train from event history.", valueName: "file"))
+    var events: String?
+
+    @Option(name: .long, help: ArgumentHelp("Table (or view) to read when --events is a SQLite database.", valueName: "name"))
+    var table: String?
+
+    @Option(name: .long, help: ArgumentHelp("Customers table: customer_id, signup_date and any attributes (with --events).", valueName: "file.csv"))
+    var customers: String?
+
+    @Option(name: .long, help: ArgumentHelp("Config file (YAML or JSON): roles, windows, churn definition (with --events).", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("Map an event type to a role, e.g. --role session=session_end (repeatable).", valueName: "role=type"))
+    var role: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Bad rows in --events: fail or skip.", valueName: "fail|skip"))
+    var badRows: String = "fail"
+
+    @Option(name: .long, help: ArgumentHelp("Training as-of date (YYYY-MM-DD, UTC): no event at or after it is read.", valueName: "date"))
+    var asOf: String?
+
+    @Option(name: .long, help: ArgumentHelp("Churn definition (overrides the config).", valueName: "inactivity|cancellation"))
+    var churn: ChurnDefinition?
+
+    @Option(name: .long, help: ArgumentHelp("Label horizon in days (overrides the config; default 30).", valueName: "days"))
+    var horizon: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Number of observation dates (with --events).", valueName: "N"))
+    var snapshots: Int = 6
+
+    @Option(name: .long, help: ArgumentHelp("Spacing of the observation dates, in days (e.g. 30d).", valueName: "Nd"))
+    var every: String = "30d"
+
+    @Option(name: .long, help: ArgumentHelp("Latest observation dates held out for evaluation (with --events).", valueName: "K"))
+    var holdout: Int = 1
 
     @Option(name: .long, help: ArgumentHelp("Name of an id column to leave out of the features.", valueName: "column"))
     var id: String?
 
-    @Option(name: .customLong("c"), help: ArgumentHelp("Inverse L2 penalty strength (scikit-learn's C); larger is weaker.", valueName: "C"))
-    var c: Double = 1.0
+    @Option(name: .customLong("c"), help: ArgumentHelp("Inverse L2 penalty strength (scikit-learn's C); larger is weaker. Default 1 with --features; chosen by cross-validation with --events.", valueName: "C"))
+    var c: Double?
 
     @Flag(name: .long, help: "Fit without a penalty (fails with a clear error on perfectly separable data).")
     var noPenalty = false
@@ -52,12 +98,36 @@ struct TrainCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        guard (features == nil) != (events == nil) else {
+            throw ValidationError("Give exactly one of --features FILE.csv (a prepared table) or --events FILE (event history).")
+        }
+        if features != nil, label == nil { throw ValidationError("Missing expected argument '--label <column>' (required with --features).") }
+        if events != nil {
+            guard let asOf else { throw ValidationError("--events needs --as-of YYYY-MM-DD (the training date).") }
+            _ = try parseDate(asOf, option: "--as-of")
+            guard out != nil else { throw ValidationError("--events needs --out models/NAME.json (the model bundle to write).") }
+            guard snapshots >= 2 else { throw ValidationError("--snapshots must be at least 2 (training and holdout dates), got \(snapshots).") }
+            guard holdout >= 1, holdout < snapshots else { throw ValidationError("--holdout must be between 1 and --snapshots - 1, got \(holdout).") }
+            if let horizon, horizon < 1 { throw ValidationError("--horizon must be at least 1 day, got \(horizon).") }
+            guard badRows == "fail" || badRows == "skip" else { throw ValidationError("--bad-rows must be fail or skip, got '\(badRows)'.") }
+            guard !noPenalty else { throw ValidationError("--no-penalty is only for --features; --events always fits with an L2 penalty.") }
+            _ = try everyDays()
+        }
+        let c = self.c ?? 1.0
         guard c > 0, c.isFinite else { throw ValidationError("--c must be a positive number, got \(c). Use --no-penalty to fit without a penalty.") }
         guard tol > 0 else { throw ValidationError("--tol must be positive, got \(tol).") }
         guard maxIter >= 1 else { throw ValidationError("--max-iter must be at least 1, got \(maxIter).") }
     }
 
+    func everyDays() throws -> Int {
+        let digits = every.hasSuffix("d") ? String(every.dropLast()) : every
+        guard let d = Int(digits), d >= 1 else { throw ValidationError("--every '\(every)': expected a number of days such as 30d.") }
+        return d
+    }
+
     func run() throws {
+        if events != nil { return try runEvents() }
+        guard let features, let label else { return }
         let name = features
         let t0 = Console.seconds()
         let table = try FeatureTable.readCSV(path: features, idColumn: id)
@@ -84,7 +154,7 @@ struct TrainCommand: ParsableCommand {
         guard rest.columnCount > 0 else { throw CLIError("\(name): no feature columns left besides the label\(id == nil ? "" : " and id").") }
         let x = try Matrix(rows: rest.rowCount, columns: rest.columnCount, values: rest.values)
         rest.values = []
-        let settings = LogisticRegression(c: noPenalty ? nil : c, tolerance: tol, maxIterations: maxIter, classWeight: classWeight)
+        let settings = LogisticRegression(c: noPenalty ? nil : (c ?? 1.0), tolerance: tol, maxIterations: maxIter, classWeight: classWeight)
         let tFit = Console.seconds()
         let model = try settings.fit(x, y, sampleWeights: weights)
         let fitSeconds = Console.seconds() - tFit
@@ -119,6 +189,72 @@ struct TrainCommand: ParsableCommand {
 
     private static func text(_ v: Double) -> String {
         v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)"
+    }
+
+    private func runEvents() throws {
+        guard let events, let asOfText = asOf, let out else { return }
+        let started = Console.seconds()
+        var args = ["--events", events, "--bad-rows", badRows]
+        if let table { args += ["--table", table] }
+        if let customers { args += ["--customers", customers] }
+        if let config { args += ["--config", config] }
+        for r in role { args += ["--role", r] }
+        let data = try EventOptions.parse(args)
+        var cfg = try data.loadConfig()
+        if let churn { cfg.churn.definition = churn }
+        if let horizon { cfg.churn.horizonDays = horizon }
+        var grid = TrainingSettings.defaultGrid
+        if let c { grid = [c] }
+        let settings = TrainingSettings(horizonDays: cfg.churn.horizonDays, snapshots: snapshots, everyDays: try everyDays(),
+                                        holdout: holdout, classWeight: classWeight, cGrid: grid)
+        let asOfT = try parseDate(asOfText, option: "--as-of")
+        let dates = settings.observationDates(asOf: asOfT)
+        let reader = try data.reader(cfg, rejectsPath: out + ".rejects.csv")
+        let result = try FeaturePipeline.build(
+            reader: reader, spec: FeatureSpec(config: cfg, asOf: dates, label: true, dataEnd: asOfT),
+            customers: try data.loadCustomers())
+        Console.progress(String(format: "built %d observations x %d columns in %.2f s", result.features.rowCount, result.features.names.count, Console.seconds() - started))
+        let trained = try TrainingPipeline.train(result.features, asOf: asOfT, config: cfg, settings: settings,
+                                                 createdAt: Console.now(), toolVersion: RetainVersion.string)
+        for w in trained.warnings { Console.info(w) }
+        let bundle = trained.bundle
+        try bundle.write(to: out) { data, path in try AtomicFile.write(data, to: path) }
+        if json {
+            try Console.printJSON(EventsTrainReport(bundle: bundle, fitSeconds: trained.fitSeconds, model: out))
+        } else {
+            printEventsReport(trained, out: out)
+        }
+    }
+
+    private func printEventsReport(_ t: TrainingResult, out: String) {
+        let b = t.bundle, m = b.metrics
+        print("Churn model (\(b.churn.definition.rawValue), \(b.churn.horizonDays)-day horizon) as of \(b.asOf): \(b.fingerprint.rows) observations of \(b.fingerprint.customers) customers at \(b.observationDates.count) dates (\(b.observationDates.first ?? "") … \(b.observationDates.last ?? ""))")
+        print("Training dates: \(b.observationDates.filter { !b.holdoutDates.contains($0) }.joined(separator: ", ")); held out: \(b.holdoutDates.joined(separator: ", "))")
+        print(String(format: "%d features; C = %g (%@); fitted in %.2f s", b.features.count, b.c, b.cSelection, t.fitSeconds))
+        print("")
+        print("Holdout (\(m.observations) observations, \(m.customers) customers, base churn rate \(String(format: "%.4f", m.baseRate))):")
+        print(String(format: "  ROC AUC %.4f   (recency-only baseline %@)", m.auc, m.baselineAUC.map { String(format: "%.4f", $0) } ?? "—"))
+        print(String(format: "  average precision %.4f   log loss %.5f   Brier %.5f", m.averagePrecision, m.logLoss, m.brier))
+        print(String(format: "  top decile: lift %.2f, capture %.1f %%", m.liftTopDecile, 100 * m.captureTopDecile))
+        print(String(format: "  after %@ calibration (fitted on the holdout): log loss %.5f   Brier %.5f", b.calibrationMethod, m.calibratedLogLoss, m.calibratedBrier))
+        print("")
+        print("Reliability (holdout deciles):  mean predicted → observed   |  calibrated mean predicted → observed")
+        for (a, c) in zip(m.reliabilityBefore, m.reliabilityAfter) {
+            print(String(format: "  n=%5d   %.4f → %.4f   |   n=%5d   %.4f → %.4f", a.count, a.meanPredicted, a.observedRate, c.count, c.meanPredicted, c.observedRate))
+        }
+        print("")
+        let width = max(12, (b.features.map(\.name.count).max() ?? 0) + 2)
+        print(Console.pad("feature", width) + Console.pad("coef", 12, right: true) + Console.pad("std err", 12, right: true)
+              + Console.pad("z", 9, right: true) + Console.pad("p", 10, right: true) + Console.pad("OR/+1sd", 10, right: true) + "  transform")
+        for row in b.coefficientTable {
+            let f = b.features.first { $0.name == row.feature }
+            print(Console.pad(row.feature, width) + Console.num(row.coefficient, width: 12, digits: 4) + Console.num(row.standardError, width: 12, digits: 4)
+                  + Console.num(row.z, width: 9, digits: 2) + Console.num(row.p, width: 10, digits: 4) + Console.num(row.oddsRatioPerSD, width: 10, digits: 3)
+                  + "  " + (f?.log1p == true ? "log1p, " : "") + "standardised")
+        }
+        print("")
+        print("Coefficients of the refit on all dates, on standardised inputs; OR/+1sd = exp(coef). Sorted by |z|.")
+        print("Model bundle written to \(out)")
     }
 
     private func printReport(_ f: LogisticModelFile, fitSeconds: Double) {
@@ -202,6 +338,56 @@ struct TrainReport: Encodable {
         try k.encode(c, forKey: .c)
         try k.encode(classWeight, forKey: .classWeight)
         try k.encode(model, forKey: .model)
+    }
+}
+
+/// The `--json` output of `retain train --events`.
+struct EventsTrainReport: Encodable {
+    struct Holdout: Encodable {
+        let auc, averagePrecision, logLoss, brier, liftTopDecile, captureTopDecile, baseRate: Double
+        let observations, customers: Int
+        let calibratedLogLoss, calibratedBrier: Double
+        enum CodingKeys: String, CodingKey {
+            case auc, brier, observations, customers
+            case averagePrecision = "average_precision", logLoss = "log_loss", liftTopDecile = "lift_top_decile"
+            case captureTopDecile = "capture_top_decile", baseRate = "base_rate"
+            case calibratedLogLoss = "calibrated_log_loss", calibratedBrier = "calibrated_brier"
+        }
+    }
+    let holdout: Holdout
+    let baselineAUC: Double?
+    let c: Double
+    let cSelection: String
+    let features: [String]
+    let observations: Int
+    let customers: Int
+    let observationDates: [String]
+    let holdoutDates: [String]
+    let fitSeconds: Double
+    let model: String
+    let checksum: String
+    let coefficients: [BundleCoefficient]
+
+    init(bundle b: ModelBundle, fitSeconds: Double, model: String) {
+        let m = b.metrics
+        holdout = Holdout(auc: m.auc, averagePrecision: m.averagePrecision, logLoss: m.logLoss, brier: m.brier,
+                          liftTopDecile: m.liftTopDecile, captureTopDecile: m.captureTopDecile, baseRate: m.baseRate,
+                          observations: m.observations, customers: m.customers,
+                          calibratedLogLoss: m.calibratedLogLoss, calibratedBrier: m.calibratedBrier)
+        baselineAUC = m.baselineAUC
+        c = b.c; cSelection = b.cSelection
+        features = b.features.map(\.name)
+        observations = b.fingerprint.rows; customers = b.fingerprint.customers
+        observationDates = b.observationDates; holdoutDates = b.holdoutDates
+        self.fitSeconds = fitSeconds; self.model = model
+        checksum = (try? b.contentChecksum()) ?? ""
+        coefficients = b.coefficientTable
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case holdout, c, features, observations, customers, model, checksum, coefficients
+        case baselineAUC = "baseline_auc", cSelection = "c_selection", fitSeconds = "fit_seconds"
+        case observationDates = "observation_dates", holdoutDates = "holdout_dates"
     }
 }
 

@@ -5,13 +5,11 @@ import XCTest
 /// the per-customer CSV, the holdout table (against lifetimes' calibration/holdout split in
 /// Tests/RetainNumericsTests/Fixtures/lifetimes), error texts and exit codes.
 final class CLVCLITests: XCTestCase {
-    static let binary = Bundle.main.bundleURL.appendingPathComponent("retain")
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let sample = root.appendingPathComponent("datasets/cdnow/CDNOW_sample.txt").path
     static let cdnowArgs = ["clv", "--cdnow", "--events", sample, "--calibration-end", "1997-09-30",
                             "--holdout-end", "1998-06-30", "--time-unit", "week"]
 
-    struct Output { var status: Int32; var stdout: String; var stderr: String }
 
     private var tmp: URL!
 
@@ -22,19 +20,8 @@ final class CLVCLITests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
 
-    private func retain(_ arguments: [String], in directory: URL? = nil) throws -> Output {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = arguments
-        if let directory { p.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    private func retain(_ arguments: [String], in directory: URL? = nil) throws -> CLIResult {
+        try runRetain(arguments, currentDirectory: directory)
     }
 
     private func object(_ s: String) throws -> [String: Any] {

@@ -4,25 +4,10 @@ import XCTest
 /// End-to-end tests of `retain metrics` and `retain cohorts`: JSON keys, explanations, exit codes,
 /// the reasons for KPIs that cannot be computed, and sane numbers on the bundled sample.
 final class MetricsCLITests: XCTestCase {
-    static var binary: URL { Bundle.main.bundleURL.appendingPathComponent("retain") }
     static let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("datasets/sample")
 
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
-
-    func run(_ arguments: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    func run(_ arguments: [String]) throws -> CLIResult { try runRetain(arguments) }
 
     var tmp: URL!
     override func setUpWithError() throws {

@@ -1,0 +1,352 @@
+import Foundation
+import RetainFeatures
+
+/// Why a model bundle could not be used; every message names the file.
+public enum BundleError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The file could not be read.
+    case unreadable(path: String, reason: String)
+    /// Not JSON, or JSON cut short.
+    case notJSON(path: String)
+    /// JSON, but not a retain model bundle (or a bundle of another format).
+    case foreign(path: String, found: String)
+    /// A bundle of a version this tool cannot read.
+    case unsupportedVersion(path: String, version: Int)
+    /// Valid JSON of the right format whose content does not match its checksum.
+    case checksumMismatch(path: String)
+    /// A bundle with fields missing or of the wrong type.
+    case malformed(path: String, reason: String)
+    /// The data lack features the model needs.
+    case missingFeatures(model: String, names: [String])
+
+    public var description: String {
+        switch self {
+        case .unreadable(let p, let r): return "cannot read model bundle \(p): \(r)."
+        case .notJSON(let p): return "\(p) is not a model bundle: it is not valid JSON (truncated or damaged). Re-run retain train to write it again."
+        case .foreign(let p, let f): return "\(p) is not a retain churn-model bundle (format '\(f)', expected '\(ModelBundle.formatName)')."
+        case .unsupportedVersion(let p, let v): return "\(p) is a bundle of format version \(v); this retain reads version \(ModelBundle.formatVersion). Re-train with this version."
+        case .checksumMismatch(let p): return "\(p) was changed after it was written: its SHA-256 does not match the content. Re-train (or restore the file) instead of editing it."
+        case .malformed(let p, let r): return "\(p) is a damaged model bundle: \(r)."
+        case .missingFeatures(let m, let n): return "model \(m) needs features the data do not provide: \(n.joined(separator: ", ")). Use the config and roles the model was trained with."
+        }
+    }
+}
+
+/// One input feature of a bundle and how it is prepared: impute, optional log1p, standardise.
+public struct BundleFeature: Codable, Sendable, Equatable {
+    public var name: String
+    /// Replaces a missing value (the training median).
+    public var impute: Double
+    /// `log(1 + v)` before standardising.
+    public var log1p: Bool
+    public var mean: Double
+    public var scale: Double
+
+    public init(name: String, impute: Double, log1p: Bool, mean: Double, scale: Double) {
+        self.name = name; self.impute = impute; self.log1p = log1p; self.mean = mean; self.scale = scale
+    }
+
+    /// The model input for a raw value (NaN = missing).
+    public func apply(_ v: Double) -> Double {
+        let x = v.isNaN ? impute : v
+        return ((log1p ? Foundation.log1p(max(x, 0)) : x) - mean) / scale
+    }
+}
+
+/// What the training data were: enough to tell whether a bundle was trained on a given log.
+public struct DataFingerprint: Codable, Sendable, Equatable {
+    /// Observation rows (customer × date) in training.
+    public var rows: Int
+    /// Distinct customers among them.
+    public var customers: Int
+    /// SHA-256 of the feature matrix (ids, dates, names and values), hex.
+    public var sha256: String
+
+    public init(rows: Int, customers: Int, sha256: String) { self.rows = rows; self.customers = customers; self.sha256 = sha256 }
+
+    /// The fingerprint of a feature matrix: hashes names, then each row's id, as-of and values (bit patterns).
+    public static func of(_ m: FeatureMatrix) -> DataFingerprint {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(m.values.count * 8 + m.rowCount * 24)
+        for n in m.names { bytes += Array(n.utf8); bytes.append(0) }
+        let p = m.names.count
+        for r in 0..<m.rowCount {
+            bytes += Array(m.customerIDs[r].utf8); bytes.append(0)
+            withUnsafeBytes(of: m.asOf[r].bitPattern.littleEndian) { bytes += $0 }
+            for j in 0..<p {
+                let v = m.values[r * p + j]
+                withUnsafeBytes(of: (v.isNaN ? Double.nan : v).bitPattern.littleEndian) { bytes += $0 }
+            }
+        }
+        return DataFingerprint(rows: m.rowCount, customers: Set(m.customerIDs).count, sha256: SHA256.hex(bytes))
+    }
+}
+
+/// Platt scaling: calibrated probability = σ(a · z + b) where z is the model's linear predictor.
+public struct PlattCalibration: Codable, Sendable, Equatable {
+    public var a: Double
+    public var b: Double
+    /// Rows it was fitted on (the held-out dates).
+    public var rows: Int
+    public init(a: Double, b: Double, rows: Int) { self.a = a; self.b = b; self.rows = rows }
+    public func apply(_ z: Double) -> Double { sigmoid(a * z + b) }
+}
+
+/// One bin of a reliability table.
+public struct ReliabilityBin: Codable, Sendable, Equatable {
+    public var count: Int
+    public var meanPredicted: Double
+    public var observedRate: Double
+    public init(count: Int, meanPredicted: Double, observedRate: Double) {
+        self.count = count; self.meanPredicted = meanPredicted; self.observedRate = observedRate
+    }
+    enum CodingKeys: String, CodingKey { case count; case meanPredicted = "mean_predicted"; case observedRate = "observed_rate" }
+}
+
+/// Metrics on the held-out observation dates.
+public struct HoldoutMetrics: Codable, Sendable, Equatable {
+    public var auc: Double
+    public var averagePrecision: Double
+    public var logLoss: Double
+    public var brier: Double
+    /// Lift of the top decile (churn rate in the top 10 % / base rate).
+    public var liftTopDecile: Double
+    /// Share of all churners found in the top decile.
+    public var captureTopDecile: Double
+    public var baseRate: Double
+    public var observations: Int
+    public var customers: Int
+    /// Log loss and Brier after Platt calibration (fitted on these same rows: optimistic).
+    public var calibratedLogLoss: Double
+    public var calibratedBrier: Double
+    /// AUC of a logistic regression on recency_days alone (the baseline to beat).
+    public var baselineAUC: Double?
+    public var reliabilityBefore: [ReliabilityBin]
+    public var reliabilityAfter: [ReliabilityBin]
+
+    public init(auc: Double, averagePrecision: Double, logLoss: Double, brier: Double, liftTopDecile: Double,
+                captureTopDecile: Double, baseRate: Double, observations: Int, customers: Int,
+                calibratedLogLoss: Double, calibratedBrier: Double, baselineAUC: Double?,
+                reliabilityBefore: [ReliabilityBin], reliabilityAfter: [ReliabilityBin]) {
+        self.auc = auc; self.averagePrecision = averagePrecision; self.logLoss = logLoss; self.brier = brier
+        self.liftTopDecile = liftTopDecile; self.captureTopDecile = captureTopDecile; self.baseRate = baseRate
+        self.observations = observations; self.customers = customers
+        self.calibratedLogLoss = calibratedLogLoss; self.calibratedBrier = calibratedBrier; self.baselineAUC = baselineAUC
+        self.reliabilityBefore = reliabilityBefore; self.reliabilityAfter = reliabilityAfter
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case auc, brier, observations, customers
+        case averagePrecision = "average_precision", logLoss = "log_loss", liftTopDecile = "lift_top_decile"
+        case captureTopDecile = "capture_top_decile", baseRate = "base_rate"
+        case calibratedLogLoss = "calibrated_log_loss", calibratedBrier = "calibrated_brier", baselineAUC = "baseline_auc"
+        case reliabilityBefore = "reliability_before", reliabilityAfter = "reliability_after"
+    }
+}
+
+/// Default risk tiers on the calibrated probability: high ≥ `high`, medium ≥ `medium`, else low;
+/// and a list rule "the `topFraction` riskiest customers".
+public struct RiskThresholds: Codable, Sendable, Equatable {
+    public var high: Double
+    public var medium: Double
+    public var topFraction: Double
+    public init(high: Double, medium: Double, topFraction: Double) { self.high = high; self.medium = medium; self.topFraction = topFraction }
+    enum CodingKeys: String, CodingKey { case high, medium; case topFraction = "top_fraction" }
+}
+
+/// One coefficient of the bundle with its inference.
+public struct BundleCoefficient: Codable, Sendable, Equatable {
+    public var feature: String
+    public var coefficient: Double
+    public var standardError: Double?
+    public var z: Double?
+    public var p: Double?
+    /// exp(coefficient): odds ratio for +1 standard deviation of the (transformed) feature.
+    public var oddsRatioPerSD: Double
+    enum CodingKeys: String, CodingKey {
+        case feature, coefficient, z, p
+        case standardError = "standard_error", oddsRatioPerSD = "odds_ratio_per_sd"
+    }
+    public init(feature: String, coefficient: Double, standardError: Double?) {
+        self.feature = feature; self.coefficient = coefficient; self.standardError = standardError
+        z = standardError.flatMap { $0 > 0 ? coefficient / $0 : nil }
+        p = z.map { erfc(abs($0) / 2.0.squareRoot()) }
+        oddsRatioPerSD = exp(coefficient)
+    }
+}
+
+/// A trained churn model: everything needed to score new data the same way, and to tell how
+/// and on what it was trained. JSON, one file per model, with a SHA-256 over its content.
+///
+/// The checksum is the SHA-256 of the compact JSON encoding (sorted keys) of the bundle with
+/// `checksum` set to the empty string; loading re-encodes and compares.
+public struct ModelBundle: Codable, Sendable, Equatable {
+    public static let formatName = "retain.churn-model"
+    public static let formatVersion = 1
+
+    public var format: String = ModelBundle.formatName
+    public var formatVersion: Int = ModelBundle.formatVersion
+    public var createdAt: String
+    public var toolVersion: String
+    /// The training as-of date (YYYY-MM-DD): no event at or after it was read.
+    public var asOf: String
+    /// Observation dates, ascending (YYYY-MM-DD).
+    public var observationDates: [String]
+    /// The latest dates, held out for the reported metrics.
+    public var holdoutDates: [String]
+    public var fingerprint: DataFingerprint
+    /// Churn definition and horizon of the labels.
+    public var churn: FeatureConfig.Churn
+    /// The full feature configuration (roles mapping, windows, groups) used to build the features.
+    public var config: FeatureConfig
+    public var features: [BundleFeature]
+    public var coefficients: [Double]
+    public var intercept: Double
+    public var standardErrors: [Double?]
+    public var interceptStandardError: Double?
+    /// The coefficient table sorted by |z| (descending).
+    public var coefficientTable: [BundleCoefficient]
+    public var c: Double
+    /// How C was chosen (cross-validation grid and scores, or the fallback).
+    public var cSelection: String
+    public var classWeight: String
+    public var calibration: PlattCalibration?
+    /// Isotonic calibration, fitted when the holdout has ≥ 1000 rows and ≥ 50 of each class.
+    public var isotonic: IsotonicCalibration?
+    /// The calibration `probabilities` applies: "platt", "isotonic" or "none".
+    public var calibrationMethod: String
+    public var metrics: HoldoutMetrics
+    public var thresholds: RiskThresholds
+    /// Preprocessing decisions and warnings, in words.
+    public var notes: [String]
+    /// "sha256:<hex>" over the content (see the type's documentation).
+    public var checksum: String = ""
+
+    enum CodingKeys: String, CodingKey {
+        case format, fingerprint, churn, config, features, coefficients, intercept, c, calibration, isotonic, metrics, thresholds, notes, checksum
+        case calibrationMethod = "calibration_method"
+        case formatVersion = "format_version", createdAt = "created_at", toolVersion = "tool_version", asOf = "as_of"
+        case observationDates = "observation_dates", holdoutDates = "holdout_dates"
+        case standardErrors = "standard_errors", interceptStandardError = "intercept_standard_error"
+        case coefficientTable = "coefficient_table", cSelection = "c_selection", classWeight = "class_weight"
+    }
+
+    public init(createdAt: String, toolVersion: String, asOf: String, observationDates: [String], holdoutDates: [String],
+                fingerprint: DataFingerprint, config: FeatureConfig, features: [BundleFeature], coefficients: [Double],
+                intercept: Double, standardErrors: [Double?], interceptStandardError: Double?, c: Double, cSelection: String,
+                classWeight: String, calibration: PlattCalibration?, isotonic: IsotonicCalibration? = nil, calibrationMethod: String? = nil,
+                metrics: HoldoutMetrics, thresholds: RiskThresholds, notes: [String]) {
+        self.isotonic = isotonic
+        self.calibrationMethod = calibrationMethod ?? (calibration == nil ? "none" : "platt")
+        self.createdAt = createdAt; self.toolVersion = toolVersion; self.asOf = asOf
+        self.observationDates = observationDates; self.holdoutDates = holdoutDates; self.fingerprint = fingerprint
+        self.churn = config.churn; self.config = config; self.features = features
+        self.coefficients = coefficients; self.intercept = intercept
+        self.standardErrors = standardErrors; self.interceptStandardError = interceptStandardError
+        self.coefficientTable = zip(features, zip(coefficients, standardErrors))
+            .map { BundleCoefficient(feature: $0.0.name, coefficient: $0.1.0, standardError: $0.1.1) }
+            .sorted { abs($0.z ?? 0) > abs($1.z ?? 0) }
+        self.c = c; self.cSelection = cSelection; self.classWeight = classWeight
+        self.calibration = calibration; self.metrics = metrics; self.thresholds = thresholds; self.notes = notes
+    }
+
+    /// The SHA-256 of the content (checksum field empty), as "sha256:<hex>".
+    public func contentChecksum() throws -> String {
+        var copy = self
+        copy.checksum = ""
+        let data = try RetainJSON.encoder(pretty: false).encode(copy)
+        return "sha256:" + SHA256.hex(data)
+    }
+
+    /// The bundle with its checksum filled in, as pretty JSON.
+    public func encoded() throws -> Data {
+        var copy = self
+        copy.checksum = try contentChecksum()
+        return try RetainJSON.encoder().encode(copy)
+    }
+
+    /// Reads and verifies a bundle: format, version, then checksum.
+    ///
+    /// - Throws: `BundleError` naming `path`: unreadable, not JSON (truncated), foreign, unsupported version, changed.
+    public static func load(path: String) throws -> ModelBundle {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw BundleError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        return try decode(data, path: path)
+    }
+
+    /// Verifies and decodes bundle bytes; `path` is only used in messages.
+    public static func decode(_ data: Data, path: String) throws -> ModelBundle {
+        guard let object = try? JSONSerialization.jsonObject(with: data) else { throw BundleError.notJSON(path: path) }
+        guard let dict = object as? [String: Any], let format = dict["format"] as? String else {
+            throw BundleError.foreign(path: path, found: "none")
+        }
+        guard format == formatName else { throw BundleError.foreign(path: path, found: format) }
+        guard let version = dict["format_version"] as? Int else { throw BundleError.malformed(path: path, reason: "no format_version") }
+        guard version == formatVersion else { throw BundleError.unsupportedVersion(path: path, version: version) }
+        let bundle: ModelBundle
+        do { bundle = try RetainJSON.decoder().decode(ModelBundle.self, from: data) } catch {
+            throw BundleError.malformed(path: path, reason: Self.describe(error))
+        }
+        guard bundle.checksum == (try bundle.contentChecksum()) else { throw BundleError.checksumMismatch(path: path) }
+        guard bundle.coefficients.count == bundle.features.count else {
+            throw BundleError.malformed(path: path, reason: "\(bundle.coefficients.count) coefficients for \(bundle.features.count) features")
+        }
+        return bundle
+    }
+
+    /// Writes the bundle (checksum filled in) atomically via `write`.
+    public func write(to path: String, using write: (Data, String) throws -> Void) throws {
+        try write(try encoded(), path)
+    }
+
+    /// Column index in `matrix` of each bundle feature.
+    ///
+    /// - Throws: `BundleError.missingFeatures` listing every feature the matrix lacks.
+    public func columnIndices(in matrix: FeatureMatrix, model: String) throws -> [Int] {
+        let index = Dictionary(matrix.names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let missing = features.map(\.name).filter { index[$0] == nil }
+        guard missing.isEmpty else { throw BundleError.missingFeatures(model: model, names: missing) }
+        return features.map { index[$0.name]! }
+    }
+
+    /// The linear predictor of every row of `matrix` (before calibration).
+    public func linearPredictor(_ matrix: FeatureMatrix, model: String = "model") throws -> [Double] {
+        let cols = try columnIndices(in: matrix, model: model)
+        let p = matrix.names.count
+        return (0..<matrix.rowCount).map { r in
+            var z = intercept
+            for (k, j) in cols.enumerated() { z += coefficients[k] * features[k].apply(matrix.values[r * p + j]) }
+            return z
+        }
+    }
+
+    /// The (calibrated) churn probability of every row of `matrix`.
+    public func probabilities(_ matrix: FeatureMatrix, model: String = "model") throws -> [Double] {
+        try linearPredictor(matrix, model: model).map(calibrate)
+    }
+
+    /// The churn probability for linear predictor `z`, through the bundle's calibration.
+    public func calibrate(_ z: Double) -> Double {
+        switch calibrationMethod {
+        case "isotonic": return isotonic?.apply(z) ?? sigmoid(z)
+        case "platt": return calibration?.apply(z) ?? sigmoid(z)
+        default: return sigmoid(z)
+        }
+    }
+
+    private static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): return "field '\(key.stringValue)' is missing"
+        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+            return "field '\(c.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type"
+        case DecodingError.dataCorrupted(let c): return c.debugDescription
+        default: return "\(error)"
+        }
+    }
+}
+
+/// The logistic function, stable for large |z|.
+func sigmoid(_ z: Double) -> Double {
+    z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z))
+}

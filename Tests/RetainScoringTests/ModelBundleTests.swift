@@ -1,0 +1,110 @@
+import Foundation
+@testable import RetainFeatures
+import XCTest
+@testable import RetainScoring
+
+final class ModelBundleTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("bundle-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    static func bundle() -> ModelBundle {
+        let bins = [ReliabilityBin(count: 5, meanPredicted: 0.2, observedRate: 0.25)]
+        let metrics = HoldoutMetrics(auc: 0.91, averagePrecision: 0.8, logLoss: 0.31, brier: 0.09, liftTopDecile: 3.1,
+                                     captureTopDecile: 0.31, baseRate: 0.2, observations: 100, customers: 100,
+                                     calibratedLogLoss: 0.3, calibratedBrier: 0.088, baselineAUC: 0.85,
+                                     reliabilityBefore: bins, reliabilityAfter: bins)
+        return ModelBundle(
+            createdAt: "2026-01-01T00:00:00Z", toolVersion: "0.1.0", asOf: "2025-12-01",
+            observationDates: ["2025-10-02", "2025-11-01"], holdoutDates: ["2025-11-01"],
+            fingerprint: DataFingerprint(rows: 200, customers: 100, sha256: String(repeating: "a", count: 64)),
+            config: FeatureConfig(),
+            features: [BundleFeature(name: "recency_days", impute: 12, log1p: true, mean: 2.5, scale: 1.25),
+                       BundleFeature(name: "n_purchase_90d", impute: 1, log1p: false, mean: 1.5, scale: 0.75)],
+            coefficients: [0.8123456789, -0.4], intercept: -1.2, standardErrors: [0.05, nil], interceptStandardError: 0.02,
+            c: 0.1, cSelection: "test", classWeight: "none", calibration: PlattCalibration(a: 1.1, b: -0.05, rows: 100),
+            metrics: metrics, thresholds: RiskThresholds(high: 0.6, medium: 0.3, topFraction: 0.1), notes: ["n"])
+    }
+
+    func write(_ b: ModelBundle) throws -> String {
+        let path = dir.appendingPathComponent("m.json").path
+        try b.write(to: path) { d, p in try d.write(to: URL(fileURLWithPath: p)) }
+        return path
+    }
+
+    func testBundleRoundTripsThroughItsFileWithChecksum() throws {
+        let b = Self.bundle()
+        let path = try write(b)
+        let loaded = try ModelBundle.load(path: path)
+        var expected = b
+        expected.checksum = try b.contentChecksum()
+        XCTAssertEqual(loaded, expected)
+        XCTAssertTrue(loaded.checksum.hasPrefix("sha256:"))
+        XCTAssertEqual(loaded.checksum.count, 7 + 64)
+    }
+
+    func testLoadRefusesAFileWithOneDigitChanged() throws {
+        let path = try write(Self.bundle())
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(text.contains("0.8123456789"))
+        text = text.replacingOccurrences(of: "0.8123456789", with: "0.8123456788")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ModelBundle.load(path: path)) { e in
+            XCTAssertEqual(e as? BundleError, .checksumMismatch(path: path))
+            XCTAssertTrue("\(e)".contains(path) && "\(e)".contains("changed"), "\(e)")
+        }
+    }
+
+    func testLoadRefusesATruncatedFile() throws {
+        let path = try write(Self.bundle())
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try ModelBundle.load(path: path)) { e in
+            XCTAssertEqual(e as? BundleError, .notJSON(path: path))
+            XCTAssertTrue("\(e)".contains("truncated"), "\(e)")
+        }
+    }
+
+    func testLoadRefusesForeignJSONNamingTheFile() throws {
+        let path = dir.appendingPathComponent("other.json").path
+        try Data(#"{"name": "not a model", "values": [1, 2]}"#.utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try ModelBundle.load(path: path)) { e in
+            XCTAssertTrue("\(e)".contains(path) && "\(e)".contains("not a retain churn-model bundle"), "\(e)")
+        }
+        try Data(#"{"format": "retain.segments", "format_version": 1}"#.utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try ModelBundle.load(path: path)) { e in
+            XCTAssertEqual(e as? BundleError, .foreign(path: path, found: "retain.segments"))
+        }
+    }
+
+    func testLoadRefusesAnotherFormatVersion() throws {
+        let path = try write(Self.bundle())
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"format_version\" : 1", with: "\"format_version\" : 2")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ModelBundle.load(path: path)) { e in
+            XCTAssertEqual(e as? BundleError, .unsupportedVersion(path: path, version: 2))
+        }
+    }
+
+    func testScoringDataWithoutTheModelsFeaturesNamesTheMissingOnes() throws {
+        let m = FeatureMatrix(names: ["recency_days", "tenure_days"], customerIDs: ["a"], asOf: [0], values: [3, 100])
+        XCTAssertThrowsError(try Self.bundle().probabilities(m, model: "m.json")) { e in
+            XCTAssertEqual(e as? BundleError, .missingFeatures(model: "m.json", names: ["n_purchase_90d"]))
+            XCTAssertTrue("\(e)".contains("n_purchase_90d"), "\(e)")
+        }
+    }
+
+    func testProbabilitiesApplyImputationTransformsAndCalibration() throws {
+        let b = Self.bundle()
+        let m = FeatureMatrix(names: ["n_purchase_90d", "recency_days"], customerIDs: ["a"], asOf: [0], values: [.nan, 20])
+        let x1 = (log1p(20.0) - 2.5) / 1.25, x2 = (1.0 - 1.5) / 0.75
+        let z = -1.2 + 0.8123456789 * x1 - 0.4 * x2
+        let expected = 1 / (1 + exp(-(1.1 * z - 0.05)))
+        XCTAssertEqual(try b.probabilities(m)[0], expected, accuracy: 1e-12)
+    }
+}
