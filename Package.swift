@@ -31,8 +31,8 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(name: "RetainFeatures", dependencies: [.product(name: "Yams", package: "Yams"), "CZlib", "CSQLite", "CRetainSupport"]),
-        .target(name: "RetainStore"),
-        .target(name: "RetainScoring", dependencies: ["RetainNumerics", "RetainFeatures"]),
+        .target(name: "RetainStore", dependencies: ["CSQLite"]),
+        .target(name: "RetainScoring", dependencies: ["RetainNumerics", "RetainFeatures", "RetainStore", .product(name: "Yams", package: "Yams")]),
         .target(name: "RetainSample", dependencies: ["RetainNumerics"]),
         .executableTarget(
             name: "retain",
@@ -48,5 +48,6 @@ let package = Package(
         .testTarget(name: "RetainCLITests", dependencies: ["retain"]),
         .testTarget(name: "RetainSampleTests", dependencies: ["RetainSample"]),
         .testTarget(name: "RetainScoringTests", dependencies: ["RetainScoring"]),
+        .testTarget(name: "RetainStoreTests", dependencies: ["RetainStore"]),
     ]
 )

@@ -220,10 +220,12 @@ public struct ModelBundle: Codable, Sendable, Equatable {
     public var notes: [String]
     /// "sha256:<hex>" over the content (see the type's documentation).
     public var checksum: String = ""
+    /// Training distribution of the features and the score, for drift checks (absent in older bundles).
+    public var trainingDistribution: TrainingDistribution?
 
     enum CodingKeys: String, CodingKey {
         case format, fingerprint, churn, config, features, coefficients, intercept, c, calibration, isotonic, metrics, thresholds, notes, checksum
-        case calibrationMethod = "calibration_method"
+        case calibrationMethod = "calibration_method", trainingDistribution = "training_distribution"
         case formatVersion = "format_version", createdAt = "created_at", toolVersion = "tool_version", asOf = "as_of"
         case observationDates = "observation_dates", holdoutDates = "holdout_dates"
         case standardErrors = "standard_errors", interceptStandardError = "intercept_standard_error"

@@ -294,7 +294,7 @@ public enum TrainingPipeline {
         let thresholds = RiskThresholds(high: quantile(0.9), medium: quantile(0.7), topFraction: 0.1)
         notes.append("Risk thresholds: high = 90th and medium = 70th percentile of calibrated probability on the latest observation date; list rule: top 10 %.")
 
-        let bundle = ModelBundle(
+        var bundle = ModelBundle(
             createdAt: createdAt, toolVersion: toolVersion, asOf: formatDate(asOf),
             observationDates: dates.map(formatDate), holdoutDates: holdoutDates.map(formatDate),
             fingerprint: DataFingerprint.of(m), config: config, features: finalPrep.features,
@@ -304,6 +304,10 @@ public enum TrainingPipeline {
             c: chosenC, cSelection: cSelection, classWeight: settings.classWeight.rawValue, calibration: platt,
             isotonic: isotonic, calibrationMethod: method,
             metrics: metrics, thresholds: thresholds, notes: notes)
+        // Training distribution for drift: raw (imputed) features and calibrated scores on the latest date's rows.
+        let latestUnsorted = try final.decisionFunction(try finalPrep.design(m, rows: latest)).map(calibrate)
+        bundle.trainingDistribution = Drift.fit(values: m.values, p: p, rows: latest, columns: finalPrep.columns, features: finalPrep.features,
+                                                scores: latestUnsorted, rowsDescription: "latest observation date \(formatDate(dates.last!)), \(latest.count) rows")
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         return TrainingResult(bundle: bundle, trainRows: trainRows, holdoutRows: holdoutRows, folds: usable,
                               cScores: cScores, warnings: warnings, fitSeconds: seconds)

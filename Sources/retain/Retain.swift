@@ -20,7 +20,7 @@ struct Retain: ParsableCommand {
             Results go to stdout (--json: one machine-readable object); diagnostics to stderr.
             """,
         version: RetainVersion.string,
-        subcommands: [FeaturesCommand.self, TrainCommand.self, SegmentCommand.self, GenerateCommand.self, CLVCommand.self, SelftestCommand.self, MetricsCommand.self, CohortsCommand.self, ModelsCommand.self]
+        subcommands: [FeaturesCommand.self, TrainCommand.self, SegmentCommand.self, GenerateCommand.self, CLVCommand.self, SelftestCommand.self, MetricsCommand.self, CohortsCommand.self, ModelsCommand.self, ScoreCommand.self, HistoryCommand.self, DiffCommand.self, ExportCommand.self, DemoCommand.self]
     )
 }
 

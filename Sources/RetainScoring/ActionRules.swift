@@ -1,0 +1,137 @@
+import Foundation
+import Yams
+
+/// When a rule applies: every given condition must hold (an absent condition always holds).
+public struct RuleConditions: Codable, Sendable, Equatable {
+    /// Flags the customer must all have (e.g. `[at_risk, high_value]`).
+    public var flags: [String]?
+    /// Flags the customer must not have.
+    public var notFlags: [String]?
+    /// Risk tiers, any of (`high`, `medium`, `low`).
+    public var tier: [String]?
+    /// Segment names, any of.
+    public var segment: [String]?
+    /// Churn probability at least this.
+    public var minProbability: Double?
+    /// Predicted value at least this.
+    public var minValue: Double?
+
+    public init(flags: [String]? = nil, notFlags: [String]? = nil, tier: [String]? = nil, segment: [String]? = nil,
+                minProbability: Double? = nil, minValue: Double? = nil) {
+        self.flags = flags; self.notFlags = notFlags; self.tier = tier; self.segment = segment
+        self.minProbability = minProbability; self.minValue = minValue
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case flags, tier, segment
+        case notFlags = "not_flags", minProbability = "min_probability", minValue = "min_value"
+    }
+
+    public func matches(_ s: CustomerScore) -> Bool {
+        if let flags, !flags.allSatisfy(s.flags.contains) { return false }
+        if let notFlags, notFlags.contains(where: s.flags.contains) { return false }
+        if let tier, !tier.contains(s.riskTier) { return false }
+        if let segment, !segment.contains(s.segment) { return false }
+        if let minProbability, !(s.churnProbability >= minProbability) { return false }
+        if let minValue, !(s.predictedValue >= minValue) { return false }
+        return true
+    }
+}
+
+/// One rule: conditions → an action id and its description.
+public struct ActionRule: Codable, Sendable, Equatable {
+    public var action: String
+    public var description: String
+    public var when: RuleConditions
+
+    public init(action: String, description: String, when: RuleConditions = RuleConditions()) {
+        self.action = action; self.description = description; self.when = when
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        action = try c.decode(String.self, forKey: .action)
+        description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
+        when = try c.decodeIfPresent(RuleConditions.self, forKey: .when) ?? RuleConditions()
+    }
+}
+
+/// Errors reading a rules file.
+public enum ActionRulesError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case invalid(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let p, let r): return "cannot read rules file \(p): \(r)."
+        case .invalid(let p, let r): return "\(p) is not a valid rules file: \(r). Expected `rules:` with items {action, description, when: {flags, not_flags, tier, segment, min_probability, min_value}}."
+        }
+    }
+}
+
+/// Ordered action rules: the first rule whose conditions hold gives the action; none → `none`.
+///
+/// File format (YAML, or JSON which is YAML):
+/// ```yaml
+/// rules:
+///   - action: personal_outreach
+///     description: Personal outreach / priority service queue
+///     when: { flags: [at_risk, high_value] }
+///   - action: win_back_offer
+///     when: { flags: [at_risk], min_probability: 0.5 }
+/// ```
+public struct ActionRules: Codable, Sendable, Equatable {
+    public var rules: [ActionRule]
+
+    public init(rules: [ActionRule]) { self.rules = rules }
+
+    /// The action when no rule matches.
+    public static let noAction = "none"
+
+    /// The defaults of DESIGN.md, in order.
+    public static let defaults = ActionRules(rules: [
+        ActionRule(action: "personal_outreach", description: "At risk and high value: personal outreach, priority service queue",
+                   when: RuleConditions(flags: ["at_risk", "high_value"])),
+        ActionRule(action: "win_back_offer", description: "At risk: win-back offer (personalised recommendations, discount or extended subscription)",
+                   when: RuleConditions(flags: ["at_risk"])),
+        ActionRule(action: "service_recovery", description: "NPS detractor: follow-up and service recovery",
+                   when: RuleConditions(flags: ["detractor"])),
+        ActionRule(action: "loyalty_reward", description: "High value and safe: loyalty reward (exclusive offers, early access, premium features)",
+                   when: RuleConditions(flags: ["high_value"], notFlags: ["at_risk"])),
+        ActionRule(action: "referral_invitation", description: "NPS promoter: referral invitation",
+                   when: RuleConditions(flags: ["promoter"])),
+    ])
+
+    /// The action id for one customer.
+    public func action(for s: CustomerScore) -> String {
+        rules.first { $0.when.matches(s) }?.action ?? Self.noAction
+    }
+
+    /// Sets `action` on every score.
+    public func apply(_ scores: inout [CustomerScore]) {
+        for i in scores.indices { scores[i].action = action(for: scores[i]) }
+    }
+
+    /// Every action id the rules can give, `none` included.
+    public var actionIDs: [String] { rules.map(\.action) + [Self.noAction] }
+
+    /// Parses YAML (or JSON) text; `path` is used in messages.
+    public static func parse(_ text: String, path: String = "rules") throws -> ActionRules {
+        do {
+            let r = try YAMLDecoder().decode(ActionRules.self, from: text)
+            if let bad = r.rules.first(where: { $0.action.isEmpty }) { throw ActionRulesError.invalid(path: path, reason: "a rule has an empty action (\(bad.description))") }
+            return r
+        } catch let e as ActionRulesError { throw e } catch {
+            throw ActionRulesError.invalid(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Reads a rules file (YAML or JSON).
+    public static func load(path: String) throws -> ActionRules {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ActionRulesError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        return try parse(text, path: path)
+    }
+}

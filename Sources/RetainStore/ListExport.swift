@@ -1,0 +1,198 @@
+import Foundation
+
+/// File format of the exported lists.
+public enum ExportFormat: String, Sendable, Codable, CaseIterable {
+    /// RFC 4180 CSV with a header; `reasons` joined by `; `.
+    case csv
+    /// One JSON object per line; `reasons` as an array.
+    case jsonl
+}
+
+/// Customer attributes carried into the exports (e.g. `email`, `plan`), keyed by customer id.
+public struct CustomerAttributes: Sendable, Equatable {
+    /// Attribute names, in column order.
+    public var names: [String]
+    /// `values[id][j]`: attribute `names[j]` of customer `id`.
+    public var values: [String: [String]]
+
+    public init(names: [String], values: [String: [String]]) {
+        precondition(values.values.allSatisfy { $0.count == names.count }, "one value per attribute name")
+        self.names = names
+        self.values = values
+    }
+}
+
+/// What an export wrote: one entry per list file, written last as `manifest.json`.
+public struct ExportManifest: Sendable, Equatable, Codable {
+    public struct Entry: Sendable, Equatable, Codable {
+        /// List name (`at-risk`, an action id, a segment name).
+        public var list: String
+        /// File name inside the output directory.
+        public var file: String
+        /// Data rows (header excluded).
+        public var rows: Int
+        /// Scoring date.
+        public var date: String
+        /// Model that scored the day.
+        public var modelID: String
+        /// `sha256:` + hex digest of the file's bytes.
+        public var checksum: String
+
+        enum CodingKeys: String, CodingKey {
+            case list, file, rows, date, checksum
+            case modelID = "model_id"
+        }
+    }
+
+    public var date: String
+    public var modelID: String
+    public var format: ExportFormat
+    /// With `newOnly`: the scored day compared against (nil: none before, so everyone is new).
+    public var previousDate: String?
+    public var newOnly: Bool
+    public var lists: [Entry]
+
+    enum CodingKeys: String, CodingKey {
+        case date, format, lists
+        case modelID = "model_id", previousDate = "previous_date", newOnly = "new_only"
+    }
+}
+
+/// Writes the marketing lists of one scored day: one file per list plus `manifest.json`.
+///
+/// Columns: `customer_id`, the customer attributes (when given; names that clash with a score
+/// column are skipped), `churn_probability`, `risk_tier`, `predicted_value`, `segment`, `action`,
+/// `reasons`. Rows in customer-id order. Every file is written atomically (temporary file in the
+/// same directory, fsync, rename) with mode 0600, since the lists hold personal data.
+public struct ListExport: Sendable {
+    /// Lists to write by name (see `ScoreList.resolve`); nil: at-risk, high-value and every action but `none`.
+    public var lists: [String]?
+    /// Only customers who were not on the list on the previous scored day.
+    public var newOnly: Bool
+    public var format: ExportFormat
+    public var attributes: CustomerAttributes?
+    /// Hysteresis margin for the at-risk list (see `ScoreHistory.members`).
+    public var margin: Double
+    public var threshold: Double?
+
+    public init(lists: [String]? = nil, newOnly: Bool = false, format: ExportFormat = .csv,
+                attributes: CustomerAttributes? = nil, margin: Double = 0, threshold: Double? = nil) {
+        self.lists = lists
+        self.newOnly = newOnly
+        self.format = format
+        self.attributes = attributes
+        self.margin = margin
+        self.threshold = threshold
+    }
+
+    /// The score columns after `customer_id` and the attributes.
+    static let scoreColumns = ["churn_probability", "risk_tier", "predicted_value", "segment", "action", "reasons"]
+
+    /// Writes the lists of `date` from `history` into `directory` (created, mode 0700, if missing).
+    ///
+    /// - Returns: The manifest, also written as `manifest.json`.
+    /// - Throws: `ScoreHistoryError.unknownDate`, `.unknownList`; `StoreError.writeFailed`.
+    /// - Complexity: O(n · lists) for n records on the day.
+    @discardableResult
+    public func write(from history: ScoreHistory, date: String, to directory: String) throws -> ExportManifest {
+        let modelID = try history.modelID(date: date)
+        let records = try history.records(date: date)
+        let available = ScoreList.all(in: records)
+        var chosen: [ScoreList] = []
+        for list in try lists.map({ try $0.map { try ScoreList.resolve($0, among: available) } }) ?? ScoreList.defaults(in: records)
+        where !chosen.contains(list) { chosen.append(list) }
+
+        let previous = newOnly ? try history.previousDate(before: date) : nil
+        let previousRecords = try previous.map { try history.records(date: $0) } ?? []
+
+        if !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw StoreError.writeFailed(path: directory, reason: (error as NSError).localizedDescription)
+            }
+        }
+        let attributeNames = (attributes?.names ?? []).enumerated().filter {
+            $0.element != "customer_id" && !Self.scoreColumns.contains($0.element)
+        }
+        var entries: [ExportManifest.Entry] = []
+        for list in chosen {
+            let members = try history.members(of: list, date: date, records: records, margin: margin, threshold: threshold)
+            let before = try previous.map {
+                try history.members(of: list, date: $0, records: previousRecords, margin: margin, threshold: threshold)
+            } ?? []
+            let rows = records.filter { members.contains($0.customerID) && !before.contains($0.customerID) }
+            let data = render(rows, attributeNames: attributeNames)
+            let file = "\(list.fileStem).\(format.rawValue)"
+            try AtomicFile.write(data, to: (directory as NSString).appendingPathComponent(file), permissions: 0o600)
+            entries.append(.init(list: list.name, file: file, rows: rows.count, date: date, modelID: modelID,
+                                 checksum: "sha256:" + StoreSHA256.hex(data)))
+        }
+        let manifest = ExportManifest(date: date, modelID: modelID, format: format, previousDate: previous,
+                                      newOnly: newOnly, lists: entries)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var json = try encoder.encode(manifest)
+        json.append(UInt8(ascii: "\n"))
+        try AtomicFile.write(json, to: (directory as NSString).appendingPathComponent("manifest.json"), permissions: 0o600)
+        return manifest
+    }
+
+    private func render(_ rows: [ScoreRecord], attributeNames: [(offset: Int, element: String)]) -> Data {
+        var out = ""
+        out.reserveCapacity(rows.count * 96)
+        let empty = [String](repeating: "", count: attributes?.names.count ?? 0)
+        switch format {
+        case .csv:
+            out += (["customer_id"] + attributeNames.map(\.element) + Self.scoreColumns).map(Self.csvField).joined(separator: ",") + "\n"
+            for r in rows {
+                let attrs = attributes?.values[r.customerID] ?? empty
+                var fields = [r.customerID]
+                for a in attributeNames { fields.append(attrs[a.offset]) }
+                fields += [Self.number(r.churnProbability), r.riskTier, Self.number(r.predictedValue), r.segment, r.action,
+                           r.reasons.joined(separator: "; ")]
+                out += fields.map(Self.csvField).joined(separator: ",") + "\n"
+            }
+        case .jsonl:
+            for r in rows {
+                let attrs = attributes?.values[r.customerID] ?? empty
+                var pairs = ["\"customer_id\":" + Self.jsonString(r.customerID)]
+                for a in attributeNames { pairs.append(Self.jsonString(a.element) + ":" + Self.jsonString(attrs[a.offset])) }
+                pairs.append("\"churn_probability\":" + Self.jsonNumber(r.churnProbability))
+                pairs.append("\"risk_tier\":" + Self.jsonString(r.riskTier))
+                pairs.append("\"predicted_value\":" + Self.jsonNumber(r.predictedValue))
+                pairs.append("\"segment\":" + Self.jsonString(r.segment))
+                pairs.append("\"action\":" + Self.jsonString(r.action))
+                pairs.append("\"reasons\":[" + r.reasons.map(Self.jsonString).joined(separator: ",") + "]")
+                out += "{" + pairs.joined(separator: ",") + "}\n"
+            }
+        }
+        return Data(out.utf8)
+    }
+
+    static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "" }
+
+    static func jsonNumber(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+
+    static func csvField(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,39 @@
+/// Errors from the score history, the day-over-day diff and the list exports.
+///
+/// Messages never name a customer id or any customer attribute.
+public enum ScoreHistoryError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The database file does not exist (commands that read never create it).
+    case missingDatabase(path: String)
+    /// SQLite could not open or use the file.
+    case sqlite(path: String, reason: String)
+    /// The file was written by a newer `retain` (schema version above the one this build knows).
+    case newerSchema(path: String, version: Int32, supported: Int32)
+    /// No scores were written for this date.
+    case unknownDate(date: String, scored: [String])
+    /// No such list on this date.
+    case unknownList(name: String, valid: [String])
+    /// A record does not fit the day being written.
+    case invalidRecords(reason: String)
+    /// Test hook: the write was aborted on purpose mid-transaction.
+    case injectedFailure
+
+    public var description: String {
+        switch self {
+        case .missingDatabase(let path):
+            return "no score history at \(path). Run `retain score ... --db \(path)` first, or check the path."
+        case .sqlite(let path, let reason):
+            return "score history \(path): \(reason)."
+        case .newerSchema(let path, let version, let supported):
+            return "score history \(path) has schema version \(version); this retain reads up to \(supported). Upgrade retain."
+        case .unknownDate(let date, let scored):
+            let list = scored.isEmpty ? "none yet" : scored.joined(separator: ", ")
+            return "no scores for \(date). Scored dates: \(list)."
+        case .unknownList(let name, let valid):
+            return "unknown list '\(name)'. Valid lists: \(valid.joined(separator: ", "))."
+        case .invalidRecords(let reason):
+            return "cannot write scores: \(reason)."
+        case .injectedFailure:
+            return "write aborted by the test hook."
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import RetainFeatures
+import RetainStore
+
+extension ExportFormat: ExpressibleByArgument {}
+
+/// `retain export --db retain.sqlite --date DATE [--list NAME ...] [--new-only] [--format csv|jsonl] --out DIR`.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the marketing lists of a scored day: one file per list, atomically, mode 0600, with a manifest.",
+        discussion: """
+            Lists: at-risk, high-value, an action id, a segment name (or action:ID / segment:NAME). Default:
+            at-risk, high-value and every action except none. Columns: customer_id, the --customers
+            attributes (e.g. email, plan), churn_probability, risk_tier, predicted_value, segment, action,
+            reasons. manifest.json gives per list the file, rows, date, model id and SHA-256 checksum.
+            --new-only keeps only customers who were not on the list on the previous scored day.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Score history (SQLite) written by `retain score --db`.", valueName: "file"))
+    var db: String
+
+    @Option(name: .long, help: ArgumentHelp("Scored day to export (YYYY-MM-DD).", valueName: "date"))
+    var date: String
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Lists to write (repeatable; default: at-risk, high-value, every action).", valueName: "name"))
+    var list: [String] = []
+
+    @Flag(name: .long, help: "Only customers not on the list on the previous scored day.")
+    var newOnly = false
+
+    @Option(name: .long, help: ArgumentHelp("Output format.", valueName: "csv|jsonl"))
+    var format: ExportFormat = .csv
+
+    @Option(name: .long, help: ArgumentHelp("Customers table whose attributes (email, plan, ...) are carried into the lists.", valueName: "file.csv"))
+    var customers: String?
+
+    @Option(name: .long, help: ArgumentHelp("Hysteresis margin for the at-risk list (see `retain diff --help`).", valueName: "m"))
+    var margin: Double = 0
+
+    @Option(name: .long, help: ArgumentHelp("Output directory (created, mode 0700, if missing).", valueName: "dir"))
+    var out: String
+
+    func validate() throws {
+        guard margin >= 0 && margin < 1 else { throw ValidationError("--margin must be in [0, 1), got \(margin).") }
+    }
+
+    func run() throws {
+        let history = try ScoreHistory(path: db, create: false)
+        var attributes: CustomerAttributes?
+        if let customers {
+            let table = try Customers.read(path: customers)
+            var values = [String: [String]](minimumCapacity: table.count)
+            for (i, id) in table.ids.enumerated() { values[id] = table.attributes.map { $0[i] } }
+            attributes = CustomerAttributes(names: table.attributeNames, values: values)
+        }
+        let export = ListExport(lists: list.isEmpty ? nil : list, newOnly: newOnly, format: format, attributes: attributes, margin: margin)
+        let manifest: ExportManifest
+        do { manifest = try export.write(from: history, date: date, to: out) } catch let e as ScoreHistoryError {
+            switch e {
+            case .unknownDate, .unknownList: throw ValidationError(e.description)
+            default: throw e
+            }
+        }
+        for entry in manifest.lists {
+            print("\(Console.pad(entry.list, 24))  \(Console.pad(String(entry.rows), 8, right: true))  \((out as NSString).appendingPathComponent(entry.file))")
+        }
+        Console.info("Wrote \(manifest.lists.count) lists for \(date) (model \(manifest.modelID))\(newOnly ? ", new since \(manifest.previousDate ?? "the start")" : "") and manifest.json to \(out).")
+    }
+}

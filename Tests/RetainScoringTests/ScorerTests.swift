@@ -1,0 +1,85 @@
+import Foundation
+@testable import RetainFeatures
+import XCTest
+@testable import RetainScoring
+
+/// A hand-made churn model: four standardised features, no log1p, no calibration.
+enum HandModel {
+    static let features = [
+        BundleFeature(name: "recency_purchase_days", impute: 10, log1p: false, mean: 10, scale: 10),
+        BundleFeature(name: "trend_login_30d", impute: 1, log1p: false, mean: 1, scale: 0.5),
+        BundleFeature(name: "tickets_30d", impute: 0, log1p: false, mean: 1, scale: 1),
+        BundleFeature(name: "nps_last", impute: 8, log1p: false, mean: 8, scale: 2),
+    ]
+    /// Risk rises with recency and tickets, falls with the login trend and NPS.
+    static let coefficients = [1.0, -1.0, 0.5, -0.5]
+
+    static func bundle(high: Double = 0.9, medium: Double = 0.5, topFraction: Double = 0) -> ModelBundle {
+        var b = ModelBundleTests.bundle()
+        b.features = features
+        b.coefficients = coefficients
+        b.standardErrors = features.map { _ in nil }
+        b.intercept = 0
+        b.calibration = nil
+        b.calibrationMethod = "none"
+        b.thresholds = RiskThresholds(high: high, medium: medium, topFraction: topFraction)
+        return b
+    }
+
+    static let names = ["recency_purchase_days", "trend_login_30d", "tickets_30d", "nps_last", "aov_90d", "purchase_frequency_per_30d", "tenure_days"]
+}
+
+final class ScorerTests: XCTestCase {
+    func input(_ rows: [(String, [Double])]) -> ScoringInput {
+        ScoringInput(names: HandModel.names, customerIDs: rows.map(\.0), values: rows.flatMap(\.1))
+    }
+
+    func testProbabilityIsTheLogisticOfTheStandardisedLinearPredictor() throws {
+        let scorer = Scorer(bundle: HandModel.bundle())
+        // z = 1*(64-10)/10 - 1*(0.2-1)/0.5 + 0.5*(3-1)/1 - 0.5*(4-8)/2 = 5.4 + 1.6 + 1 + 1 = 9
+        let r = try scorer.score(input([("a", [64, 0.2, 3, 4, 50, 2, 400]), ("b", [10, 1, 1, 8, 0, 0, 10])]))
+        XCTAssertEqual(r.scores[0].churnProbability, 1 / (1 + exp(-9)), accuracy: 1e-12)
+        XCTAssertEqual(r.scores[1].churnProbability, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(r.scores[0].riskTier, "high")
+        XCTAssertEqual(r.scores[1].riskTier, "medium")
+        XCTAssertEqual(r.scores[0].flags, ["at_risk", "high_value", "detractor"])
+        XCTAssertEqual(r.scores[1].flags, ["new"])
+    }
+
+    func testSimpleCLVIsOrderValueTimesFrequencyOverFlooredChurnProbability() throws {
+        let scorer = Scorer(bundle: HandModel.bundle())
+        let r = try scorer.score(input([("a", [10, 1, 1, 8, 50, 2, 400]), ("b", [64, 0.2, 3, 4, 50, 2, 400])]))
+        XCTAssertEqual(r.scores[0].predictedValue, 50 * 2 / 0.5, accuracy: 1e-9)
+        XCTAssertEqual(r.scores[1].predictedValue, 50 * 2 / r.scores[1].churnProbability, accuracy: 1e-6)
+        var options = ScoringOptions()
+        options.clvValues = ["a": 123]
+        let fitted = try Scorer(bundle: HandModel.bundle(), options: options).score(input([("a", [10, 1, 1, 8, 50, 2, 400])]))
+        XCTAssertEqual(fitted.scores[0].predictedValue, 123)
+    }
+
+    func testTopFractionFlagsTheRiskiestCustomersAtRisk() throws {
+        let bundle = HandModel.bundle(high: 0.999999, medium: 0.5, topFraction: 0.5)
+        let rows = (0..<4).map { ("c\($0)", [Double(10 + 10 * $0), 1, 1, 8, 0, 0, 100]) }
+        let r = try Scorer(bundle: bundle).score(input(rows))
+        XCTAssertEqual(r.scores.map { $0.flags.contains("at_risk") }, [false, false, true, true])
+    }
+
+    func testMissingModelFeaturesAreNamedInTheError() {
+        let scorer = Scorer(bundle: HandModel.bundle(), modelName: "m.json")
+        let bad = ScoringInput(names: ["recency_purchase_days", "nps_last"], customerIDs: ["a"], values: [1, 2])
+        XCTAssertThrowsError(try scorer.score(bad)) { e in
+            XCTAssertEqual(e as? BundleError, .missingFeatures(model: "m.json", names: ["trend_login_30d", "tickets_30d"]))
+        }
+    }
+
+    func testSampleBundleScoresItsOwnFeatureTableInUnitRange() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let bundle = try ModelBundle.load(path: root.appendingPathComponent("models/sample-churn.json").path)
+        XCTAssertNotNil(bundle.trainingDistribution)
+        // A synthetic input with every feature at its imputed value scores like the average customer.
+        let names = bundle.features.map(\.name)
+        let values = bundle.features.map(\.impute)
+        let r = try Scorer(bundle: bundle).score(ScoringInput(names: names, customerIDs: ["x"], values: values))
+        XCTAssertTrue((0...1).contains(r.scores[0].churnProbability))
+    }
+}
