@@ -1,4 +1,5 @@
 import Foundation
+import RetainNumerics
 import RetainFeatures
 
 /// Why a model bundle could not be used; every message names the file.
@@ -162,15 +163,20 @@ public struct BundleCoefficient: Codable, Sendable, Equatable {
     public var p: Double?
     /// exp(coefficient): odds ratio for +1 standard deviation of the (transformed) feature.
     public var oddsRatioPerSD: Double
+    /// fightchurn's "churn impact": σ(b + coefficient) − σ(b), the change in (uncalibrated) churn
+    /// probability when this feature moves +1 standard deviation from the average customer (every
+    /// standardised feature at 0). Absent in bundles written before it existed.
+    public var churnImpactPerSD: Double?
     enum CodingKeys: String, CodingKey {
         case feature, coefficient, z, p
-        case standardError = "standard_error", oddsRatioPerSD = "odds_ratio_per_sd"
+        case standardError = "standard_error", oddsRatioPerSD = "odds_ratio_per_sd", churnImpactPerSD = "churn_impact_per_sd"
     }
-    public init(feature: String, coefficient: Double, standardError: Double?) {
+    public init(feature: String, coefficient: Double, standardError: Double?, intercept: Double? = nil) {
         self.feature = feature; self.coefficient = coefficient; self.standardError = standardError
         z = standardError.flatMap { $0 > 0 ? coefficient / $0 : nil }
         p = z.map { erfc(abs($0) / 2.0.squareRoot()) }
         oddsRatioPerSD = exp(coefficient)
+        churnImpactPerSD = intercept.map { LogisticModel.sigmoid($0 + coefficient) - LogisticModel.sigmoid($0) }
     }
 }
 
@@ -245,7 +251,7 @@ public struct ModelBundle: Codable, Sendable, Equatable {
         self.coefficients = coefficients; self.intercept = intercept
         self.standardErrors = standardErrors; self.interceptStandardError = interceptStandardError
         self.coefficientTable = zip(features, zip(coefficients, standardErrors))
-            .map { BundleCoefficient(feature: $0.0.name, coefficient: $0.1.0, standardError: $0.1.1) }
+            .map { BundleCoefficient(feature: $0.0.name, coefficient: $0.1.0, standardError: $0.1.1, intercept: intercept) }
             .sorted { abs($0.z ?? 0) > abs($1.z ?? 0) }
         self.c = c; self.cSelection = cSelection; self.classWeight = classWeight
         self.calibration = calibration; self.metrics = metrics; self.thresholds = thresholds; self.notes = notes

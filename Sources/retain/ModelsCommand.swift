@@ -74,7 +74,8 @@ struct ModelsCommand: ParsableCommand {
             print("Top coefficients by |z|:")
             for row in b.coefficientTable.prefix(10) {
                 print("  " + Console.pad(row.feature, 36) + Console.num(row.coefficient, width: 10, digits: 4) + "  z " + Console.num(row.z, width: 7, digits: 2)
-                      + "  OR/+1sd " + Console.num(row.oddsRatioPerSD, width: 7, digits: 3))
+                      + "  OR/+1sd " + Console.num(row.oddsRatioPerSD, width: 7, digits: 3)
+                      + "  impact/+1sd " + Console.num(row.churnImpactPerSD, width: 8, digits: 4))
             }
         }
 

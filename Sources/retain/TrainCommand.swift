@@ -245,15 +245,18 @@ struct TrainCommand: ParsableCommand {
         print("")
         let width = max(12, (b.features.map(\.name.count).max() ?? 0) + 2)
         print(Console.pad("feature", width) + Console.pad("coef", 12, right: true) + Console.pad("std err", 12, right: true)
-              + Console.pad("z", 9, right: true) + Console.pad("p", 10, right: true) + Console.pad("OR/+1sd", 10, right: true) + "  transform")
+              + Console.pad("z", 9, right: true) + Console.pad("p", 10, right: true) + Console.pad("OR/+1sd", 10, right: true)
+              + Console.pad("impact/+1sd", 13, right: true) + "  transform")
         for row in b.coefficientTable {
             let f = b.features.first { $0.name == row.feature }
             print(Console.pad(row.feature, width) + Console.num(row.coefficient, width: 12, digits: 4) + Console.num(row.standardError, width: 12, digits: 4)
                   + Console.num(row.z, width: 9, digits: 2) + Console.num(row.p, width: 10, digits: 4) + Console.num(row.oddsRatioPerSD, width: 10, digits: 3)
+                  + Console.num(row.churnImpactPerSD, width: 13, digits: 4)
                   + "  " + (f?.log1p == true ? "log1p, " : "") + "standardised")
         }
         print("")
-        print("Coefficients of the refit on all dates, on standardised inputs; OR/+1sd = exp(coef). Sorted by |z|.")
+        print("Coefficients of the refit on all dates, on standardised inputs; OR/+1sd = exp(coef); impact/+1sd = change in")
+        print("churn probability for +1 sd from the average customer (fightchurn's churn impact). Sorted by |z|.")
         print("Model bundle written to \(out)")
     }
 
