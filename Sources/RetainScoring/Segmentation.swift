@@ -119,9 +119,12 @@ public struct SegmentBundle: Codable, Sendable, Equatable {
         case kSelection = "k_selection", kSearch = "k_search", rfmCounts = "rfm_counts"
     }
 
+    /// SHA-256 of the bundle with the checksum and the segment names blanked: the names are meant
+    /// to be edited by hand ("fading" → "Win-back candidates"), everything else is protected.
     public func contentChecksum() throws -> String {
         var copy = self
         copy.checksum = ""
+        for i in copy.segments.indices { copy.segments[i].name = "" }
         return "sha256:" + SHA256.hex(try RetainJSON.encoder(pretty: false).encode(copy))
     }
 

@@ -51,6 +51,13 @@ final class SegmentationTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         try r.bundle.encoded().write(to: URL(fileURLWithPath: path))
         XCTAssertEqual(try SegmentBundle.load(path: path).segments, r.bundle.segments)
+
+        // Names are editable by hand; anything else edited is refused.
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"dormant\"", with: "\"Win-back candidates\"").write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertTrue(try SegmentBundle.load(path: path).segments.map(\.name).contains("Win-back candidates"))
+        try text.replacingOccurrences(of: "\"size\" : 100", with: "\"size\" : 101").write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SegmentBundle.load(path: path)) { XCTAssertTrue("\($0)".contains("SHA-256"), "\($0)") }
     }
 }
 
