@@ -1,4 +1,5 @@
 import Foundation
+import RetainStore
 import RetainFeatures
 import RetainNumerics
 

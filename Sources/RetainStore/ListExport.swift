@@ -127,7 +127,7 @@ public struct ListExport: Sendable {
             let file = "\(list.fileStem).\(format.rawValue)"
             try AtomicFile.write(data, to: (directory as NSString).appendingPathComponent(file), permissions: 0o600)
             entries.append(.init(list: list.name, file: file, rows: rows.count, date: date, modelID: modelID,
-                                 checksum: "sha256:" + StoreSHA256.hex(data)))
+                                 checksum: "sha256:" + SHA256.hex(data)))
         }
         let manifest = ExportManifest(date: date, modelID: modelID, format: format, previousDate: previous,
                                       newOnly: newOnly, lists: entries)

@@ -40,7 +40,7 @@ final class ListExportTests: XCTestCase {
         XCTAssertEqual(try text(out, "high-value.csv").split(separator: "\n")[1], "b,,,0.1,low,100.0,Loyal,loyalty_reward,few sessions")
         for entry in m.lists {
             let data = try Data(contentsOf: out.appendingPathComponent(entry.file))
-            XCTAssertEqual(entry.checksum, "sha256:" + StoreSHA256.hex(data))
+            XCTAssertEqual(entry.checksum, "sha256:" + SHA256.hex(data))
             XCTAssertEqual(entry.date, "2025-10-02")
             XCTAssertEqual(entry.modelID, "m2")
         }
@@ -98,6 +98,6 @@ final class ListExportTests: XCTestCase {
     }
 
     func testSHA256MatchesTheFIPSVector() {
-        XCTAssertEqual(StoreSHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }

@@ -1,12 +1,10 @@
-// Internal copy of RetainScoring/SHA256.swift: RetainStore must not depend on RetainScoring.
-// Used for export manifest checksums only.
 import Foundation
 
-/// SHA-256 (FIPS 180-4), written out so model bundles can be checksummed without a crypto library.
+/// SHA-256 (FIPS 180-4), written out so model bundles and export manifests can be checksummed without a crypto library.
 ///
 /// Checked against the FIPS 180-2 example vectors ("abc" and the 448-bit message).
 /// - Complexity: O(n) in the message length.
-enum StoreSHA256 {
+public enum SHA256 {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -19,7 +17,7 @@ enum StoreSHA256 {
     ]
 
     /// The 32-byte digest of `data`.
-    static func digest<D: Sequence>(_ data: D) -> [UInt8] where D.Element == UInt8 {
+    public static func digest<D: Sequence>(_ data: D) -> [UInt8] where D.Element == UInt8 {
         var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
         var message = Array(data)
         let bitLength = UInt64(message.count) &* 8
@@ -54,7 +52,7 @@ enum StoreSHA256 {
     }
 
     /// The digest of `data` as 64 lowercase hex digits.
-    static func hex<D: Sequence>(_ data: D) -> String where D.Element == UInt8 {
+    public static func hex<D: Sequence>(_ data: D) -> String where D.Element == UInt8 {
         digest(data).map { String(format: "%02x", $0) }.joined()
     }
 

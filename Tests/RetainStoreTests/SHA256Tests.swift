@@ -1,5 +1,5 @@
 import XCTest
-@testable import RetainScoring
+@testable import RetainStore
 
 final class SHA256Tests: XCTestCase {
     func testDigestMatchesFIPS180_2OneBlockVector() {
