@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's main command: installs what is missing, builds retain (release) and runs the daily
-# workflow on the bundled sample (datasets/sample): train a churn model and segments from the
-# event log, then the engagement KPIs of the last month. Everything it writes goes to out/demo/.
+# The README's main command: installs what is missing, builds retain (release) and runs
+# `retain demo` on the bundled sample (datasets/sample): features, train, segment, score, export.
+# Everything it writes goes to out/demo/. (The step-by-step fallback below runs if the binary has
+# no demo command.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
