@@ -54,8 +54,7 @@ public struct BetaGeometricNBD: PurchaseModelFitter {
             params: .init(r: p[0], alpha: p[1], a: p[2], b: p[3]),
             standardErrors: se.map { .init(r: $0[0], alpha: $0[1], a: $0[2], b: $0[3]) },
             logLikelihood: -r.value * c.totalWeight, timeUnit: data.timeUnit, customerCount: c.totalWeight,
-            diagnostics: FitDiagnostics(iterations: r.iterations, evaluations: r.evaluations,
-                                        maxGradient: MaximumLikelihood.maxAbs(r.gradient), distinctRows: c.rowCount))
+            diagnostics: FitDiagnostics(r, distinctRows: c.rowCount))
     }
 }
 
@@ -89,7 +88,7 @@ public struct FittedBetaGeometricNBD: PurchaseModel, Equatable, Codable {
     /// A model from known parameters (e.g. read from a model bundle); fit statistics are empty.
     public init(params: Parameters, timeUnit: TimeUnit) {
         self.init(params: params, standardErrors: nil, logLikelihood: .nan, timeUnit: timeUnit, customerCount: 0,
-                  diagnostics: FitDiagnostics(iterations: 0, evaluations: 0, maxGradient: .nan, distinctRows: 0))
+                  diagnostics: .none)
     }
 
     init(params: Parameters, standardErrors: Parameters?, logLikelihood: Double, timeUnit: TimeUnit,

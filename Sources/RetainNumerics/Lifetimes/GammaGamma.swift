@@ -81,8 +81,7 @@ public struct GammaGamma: Sendable {
             params: .init(p: p[0], q: p[1], gamma: p[2]),
             standardErrors: se.map { .init(p: $0[0], q: $0[1], gamma: $0[2]) },
             logLikelihood: -r.value * objective.totalWeight, customerCount: objective.totalWeight,
-            diagnostics: FitDiagnostics(iterations: r.iterations, evaluations: r.evaluations,
-                                        maxGradient: MaximumLikelihood.maxAbs(r.gradient), distinctRows: xs.count))
+            diagnostics: FitDiagnostics(r, distinctRows: xs.count))
     }
 }
 
@@ -112,7 +111,7 @@ public struct FittedGammaGamma: Sendable, Equatable, Codable {
     /// A model from known parameters; fit statistics are empty.
     public init(params: Parameters) {
         self.init(params: params, standardErrors: nil, logLikelihood: .nan, customerCount: 0,
-                  diagnostics: FitDiagnostics(iterations: 0, evaluations: 0, maxGradient: .nan, distinctRows: 0))
+                  diagnostics: .none)
     }
 
     init(params: Parameters, standardErrors: Parameters?, logLikelihood: Double, customerCount: Double,

@@ -36,6 +36,20 @@ public struct FitDiagnostics: Sendable, Equatable, Codable {
     public var maxGradient: Double
     /// Number of distinct (x, tₓ, T) rows the likelihood was summed over after merging duplicates.
     public var distinctRows: Int
+
+    /// No fit: a model built from known parameters.
+    static let none = FitDiagnostics(iterations: 0, evaluations: 0, maxGradient: .nan, distinctRows: 0)
+
+    /// The statistics of an optimiser run over `distinctRows` merged rows.
+    init(_ r: MaximumLikelihood.Result, distinctRows: Int) {
+        self.init(iterations: r.iterations, evaluations: r.evaluations,
+                  maxGradient: MaximumLikelihood.maxAbs(r.gradient), distinctRows: distinctRows)
+    }
+
+    init(iterations: Int, evaluations: Int, maxGradient: Double, distinctRows: Int) {
+        self.iterations = iterations; self.evaluations = evaluations
+        self.maxGradient = maxGradient; self.distinctRows = distinctRows
+    }
 }
 
 /// The shared optimiser: L-BFGS + Newton polish on log-parameters, numerical Hessian, standard errors.

@@ -57,8 +57,7 @@ public struct ParetoNBD: PurchaseModelFitter {
             params: .init(r: p[0], alpha: p[1], s: p[2], beta: p[3]),
             standardErrors: se.map { .init(r: $0[0], alpha: $0[1], s: $0[2], beta: $0[3]) },
             logLikelihood: -r.value * c.totalWeight, timeUnit: data.timeUnit, customerCount: c.totalWeight,
-            diagnostics: FitDiagnostics(iterations: r.iterations, evaluations: r.evaluations,
-                                        maxGradient: MaximumLikelihood.maxAbs(r.gradient), distinctRows: c.rowCount))
+            diagnostics: FitDiagnostics(r, distinctRows: c.rowCount))
     }
 }
 
@@ -91,7 +90,7 @@ public struct FittedParetoNBD: PurchaseModel, Equatable, Codable {
     /// A model from known parameters; fit statistics are empty.
     public init(params: Parameters, timeUnit: TimeUnit) {
         self.init(params: params, standardErrors: nil, logLikelihood: .nan, timeUnit: timeUnit, customerCount: 0,
-                  diagnostics: FitDiagnostics(iterations: 0, evaluations: 0, maxGradient: .nan, distinctRows: 0))
+                  diagnostics: .none)
     }
 
     init(params: Parameters, standardErrors: Parameters?, logLikelihood: Double, timeUnit: TimeUnit,
