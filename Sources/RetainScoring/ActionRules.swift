@@ -112,6 +112,62 @@ public struct ActionRules: Codable, Sendable, Equatable {
         for i in scores.indices { scores[i].action = action(for: scores[i]) }
     }
 
+    /// Sets every customer's action in `batch` (and its `actionIDs` to these rules' `actionIDs`).
+    ///
+    /// The same first-match result as `action(for:)`, with each rule's conditions turned into flag
+    /// bit masks and tier / segment index sets once.
+    public func apply(to batch: inout ScoreBatch) {
+        struct Compiled {
+            var never = false
+            var required: UInt8 = 0, forbidden: UInt8 = 0
+            var tiers: UInt8 = 0b111
+            var segments: Set<Int32>?
+            var minProbability: Double?, minValue: Double?
+        }
+        let segmentIndex = Dictionary(batch.segmentNames.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { a, _ in a })
+        let compiled: [Compiled] = rules.map { rule in
+            let w = rule.when
+            var c = Compiled()
+            for name in w.flags ?? [] {
+                if let f = ScoreFlags(name: name) { c.required |= f.rawValue } else { c.never = true }  // a flag never set cannot hold
+            }
+            for name in w.notFlags ?? [] { if let f = ScoreFlags(name: name) { c.forbidden |= f.rawValue } }
+            if let tiers = w.tier {
+                c.tiers = 0
+                for t in RiskTier.allCases where tiers.contains(t.name) { c.tiers |= 1 << t.rawValue }
+            }
+            if let names = w.segment { c.segments = Set(names.compactMap { $0.isEmpty ? -1 : segmentIndex[$0] }) }
+            c.minProbability = w.minProbability
+            c.minValue = w.minValue
+            return c
+        }
+        let none = UInt16(rules.count)
+        batch.actionIDs = actionIDs
+        let n = batch.count
+        let chunk = 65_536
+        let flags = batch.flags, tiers = batch.riskTier, segments = batch.segmentIndex
+        let prob = batch.churnProbability, value = batch.predictedValue
+        batch.actionIndex.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: max(1, (n + chunk - 1) / chunk)) { k in
+                for i in (k * chunk)..<min(n, (k + 1) * chunk) {
+                    let f = flags[i].rawValue
+                    var action = none
+                    for (r, c) in compiled.enumerated() {
+                        if c.never || f & c.required != c.required || f & c.forbidden != 0 { continue }
+                        if c.tiers & (1 << tiers[i].rawValue) == 0 { continue }
+                        if let s = c.segments, !s.contains(segments[i]) { continue }
+                        if let m = c.minProbability, !(prob[i] >= m) { continue }  // NaN fails, as in `matches`
+                        if let m = c.minValue, !(value[i] >= m) { continue }
+                        action = UInt16(r)
+                        break
+                    }
+                    out[i] = action
+                }
+            }
+        }
+    }
+
     /// Every action id the rules can give, `none` included.
     public var actionIDs: [String] { rules.map(\.action) + [Self.noAction] }
 

@@ -71,26 +71,39 @@ public enum ReasonCodes {
 
         /// The reason for raw value `v` (NaN = missing); `above`: above the training average.
         public func text(value v: Double, above: Bool) -> String {
-            let n = ReasonCodes.number(v)
+            var bytes: [UInt8] = []
+            append(value: v, above: above, into: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+
+        /// Appends the reason's UTF-8 text to `out` (what `text(value:above:)` returns, without a String per call).
+        public func append(value v: Double, above: Bool, into out: inout [UInt8]) {
+            @inline(__always) func put(_ s: String) { out.append(contentsOf: s.utf8) }
+            @inline(__always) func num(_ x: Double) { ReasonCodes.appendNumber(x, into: &out) }
             switch kind {
-            case .activity: return v.isNaN ? "no activity ever recorded" : "no activity in " + ReasonCodes.number(v.rounded()) + " days"
-            case .absence(let role): return v.isNaN ? "no \(role) ever recorded" : "no " + role + " in " + ReasonCodes.number(v.rounded()) + " days"
-            case .lastSeen(let role): return v.isNaN ? "no \(role) ever recorded" : "last " + role + " " + ReasonCodes.number(v.rounded()) + " days ago"
+            case .activity:
+                if v.isNaN { put("no activity ever recorded") } else { put("no activity in "); num(v.rounded()); put(" days") }
+            case .absence(let role):
+                if v.isNaN { put("no "); put(role); put(" ever recorded") } else { put("no "); put(role); put(" in "); num(v.rounded()); put(" days") }
+            case .lastSeen(let role):
+                if v.isNaN { put("no "); put(role); put(" ever recorded") } else { put("last "); put(role); put(" "); num(v.rounded()); put(" days ago") }
             case .trend(let what) where !v.isNaN:
-                if v < 1 { return what + " down " + String(Int((100 * (1 - v)).rounded())) + "% vs previous month" }
-                if v > 1 { return what + " up " + String(Int((100 * (v - 1)).rounded())) + "% vs previous month" }
-                return what + " flat vs previous month"
-            case .tickets(let w) where !v.isNaN: return n + " support ticket" + (v == 1 ? "" : "s") + " in " + w + " days"
-            case .npsLast where !v.isNaN: return "NPS " + n + " (" + (v <= 6 ? "detractor" : v >= 9 ? "promoter" : "passive") + ")"
-            case .binary(let yes, let no): return v == 1 ? yes : no
-            case .tenure where !v.isNaN: return "customer for " + n + " days"
-            case .activeDays(let w) where !v.isNaN: return "active on " + n + " of the last " + w + " days"
-            case .spend(let w) where !v.isNaN: return "spent " + n + " in " + w + " days"
+                put(what)
+                if v < 1 { put(" down "); num((100 * (1 - v)).rounded()); put("% vs previous month") }
+                else if v > 1 { put(" up "); num((100 * (v - 1)).rounded()); put("% vs previous month") }
+                else { put(" flat vs previous month") }
+            case .tickets(let w) where !v.isNaN: num(v); put(" support ticket"); if v != 1 { put("s") }; put(" in "); put(w); put(" days")
+            case .npsLast where !v.isNaN: put("NPS "); num(v); put(v <= 6 ? " (detractor)" : v >= 9 ? " (promoter)" : " (passive)")
+            case .binary(let yes, let no): put(v == 1 ? yes : no)
+            case .tenure where !v.isNaN: put("customer for "); num(v); put(" days")
+            case .activeDays(let w) where !v.isNaN: put("active on "); num(v); put(" of the last "); put(w); put(" days")
+            case .spend(let w) where !v.isNaN: put("spent "); num(v); put(" in "); put(w); put(" days")
             case .count(let w, let one, let many) where !v.isNaN:
-                return (v <= 1 && !above ? "only " : "") + n + " " + (v == 1 ? one : many) + " in " + w + " days"
+                if v <= 1 && !above { put("only ") }
+                num(v); put(" "); put(v == 1 ? one : many); put(" in "); put(w); put(" days")
             default:
-                if v.isNaN { return name + " missing" }
-                return name + (above ? " high (" : " low (") + n + ")"
+                put(name)
+                if v.isNaN { put(" missing") } else { put(above ? " high (" : " low ("); num(v); put(")") }
             }
         }
     }
@@ -118,11 +131,36 @@ public enum ReasonCodes {
 
     /// Integers without decimals; other values with up to two.
     static func number(_ v: Double) -> String {
-        guard v.isFinite else { return "?" }
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) }
-        guard abs(v) < 1e13 else { return String(format: "%.2f", v) }
-        let cents = Int((abs(v) * 100).rounded())
+        var bytes: [UInt8] = []
+        appendNumber(v, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `number(v)` to `out`: integers without decimals, other values with two; `?` when not finite.
+    static func appendNumber(_ v: Double, into out: inout [UInt8]) {
+        guard v.isFinite else { out.append(UInt8(ascii: "?")); return }
+        if v == v.rounded(), abs(v) < 1e15 { appendInteger(Int64(v), into: &out); return }
+        guard abs(v) < 1e13 else { out.append(contentsOf: String(format: "%.2f", v).utf8); return }
+        let cents = Int64((abs(v) * 100).rounded())
+        if v < 0 && cents > 0 { out.append(UInt8(ascii: "-")) }
+        appendInteger(cents / 100, into: &out)
         let frac = cents % 100
-        return (v < 0 && cents > 0 ? "-" : "") + String(cents / 100) + (frac < 10 ? ".0" : ".") + String(frac)
+        out.append(UInt8(ascii: "."))
+        out.append(UInt8(48 + frac / 10))
+        out.append(UInt8(48 + frac % 10))
+    }
+
+    /// Appends the decimal digits of `n` (with a `-` when negative).
+    static func appendInteger(_ n: Int64, into out: inout [UInt8]) {
+        if n < 0 { out.append(UInt8(ascii: "-")) }
+        var m = n.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat { d[19 - count] = UInt8(48 + m % 10); m /= 10; count += 1 } while m > 0
+            out.append(contentsOf: d[(20 - count)...])
+        }
     }
 }

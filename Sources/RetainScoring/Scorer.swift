@@ -94,7 +94,8 @@ public struct Scorer: Sendable {
 
     /// The scores and, when the bundle stores a training distribution, the drift of this population.
     public struct Result: Sendable {
-        public var scores: [CustomerScore]
+        /// One row per customer, actions not yet set (`ActionRules.apply(to:)`).
+        public var batch: ScoreBatch
         public var drift: DriftReport?
     }
 
@@ -132,9 +133,11 @@ public struct Scorer: Sendable {
         var prob = [Double](repeating: 0, count: n)
         var value = [Double](repeating: 0, count: n)
         var stake = [Double](repeating: 0, count: n)
-        var segment = [Int](repeating: -1, count: n)
-        var reasonIdx = [Int32](repeating: -1, count: n * options.reasonCount)
-        var reasonRaw = [Double](repeating: .nan, count: n * options.reasonCount)
+        var segment = [Int32](repeating: -1, count: n)
+        var flags = [ScoreFlags](repeating: [], count: n)
+        let r = options.reasonCount
+        var reasonCodes = [Int32](repeating: -1, count: n * r)
+        var reasonValues = [Double](repeating: .nan, count: n * r)
         // Drift: bin counts of the model features (on a row sample), per chunk then merged.
         let trained: [BinnedDistribution?] = bundle.trainingDistribution.map { td in
             let byName = Dictionary(td.features.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -142,25 +145,31 @@ public struct Scorer: Sendable {
         } ?? []
         let stride = max(1, n / Self.driftSampleRows)
         // Plain arrays for the hot loop (no struct copies, no reference counting per element).
-        let fImpute = feats.map(\.impute), fLog = feats.map(\.log1p), fMean = feats.map(\.mean), fScale = feats.map(\.scale)
+        let fImpute = feats.map(\.impute), fLog = feats.map(\.log1p), fMean = feats.map(\.mean)
+        let fWeight = feats.indices.map { coef[$0] / feats[$0].scale }
         let hasDrift = trained.map { $0 != nil }
         var edgeStart = [Int](), edgeCount = [Int](), edgeFlat = [Double]()
         for d in trained { edgeStart.append(edgeFlat.count); edgeCount.append(d?.edges.count ?? 0); edgeFlat += d?.edges ?? [] }
         var driftCounts: [[Double]] = trained.map { [Double](repeating: 0, count: ($0?.edges.count ?? 0) + 1) }
         let lock = NSLock()
-        let r = options.reasonCount
         let clv = options.clvValues
         let values = input.values
         let ids = input.customerIDs
+        let newTenure = options.newTenureDays
+        // Unchecked copies for the innermost loop.
+        nonisolated(unsafe) let imputeP = Self.unsafeCopy(fImpute), logP = Self.unsafeCopy(fLog), meanP = Self.unsafeCopy(fMean)
+        nonisolated(unsafe) let weightP = Self.unsafeCopy(fWeight), colP = Self.unsafeCopy(cols), logTableP = Self.unsafeCopy(Log1pTable.table)
+        defer { imputeP.deallocate(); logP.deallocate(); meanP.deallocate(); weightP.deallocate(); colP.deallocate(); logTableP.deallocate() }
 
         // Rows in parallel chunks; each chunk writes only its own slice.
         let chunk = 4096
         let chunks = (n + chunk - 1) / chunk
         prob.withUnsafeMutableBufferPointer { probB in value.withUnsafeMutableBufferPointer { valB in stake.withUnsafeMutableBufferPointer { stB in
-        segment.withUnsafeMutableBufferPointer { segB in reasonIdx.withUnsafeMutableBufferPointer { reaB in
-        reasonRaw.withUnsafeMutableBufferPointer { rawB in values.withUnsafeBufferPointer { xB in
-            let probP = probB.baseAddress, valP = valB.baseAddress, stP = stB.baseAddress, segP = segB.baseAddress, reaP = reaB.baseAddress, rawP = rawB.baseAddress
-            let x = xB.baseAddress!
+        segment.withUnsafeMutableBufferPointer { segB in reasonCodes.withUnsafeMutableBufferPointer { reaB in flags.withUnsafeMutableBufferPointer { flB in
+        reasonValues.withUnsafeMutableBufferPointer { rawB in values.withUnsafeBufferPointer { xB in
+            nonisolated(unsafe) let probP = probB.baseAddress, valP = valB.baseAddress, stP = stB.baseAddress, segP = segB.baseAddress
+            nonisolated(unsafe) let reaP = reaB.baseAddress, rawP = rawB.baseAddress, flP = flB.baseAddress
+            nonisolated(unsafe) let x = xB.baseAddress!
             DispatchQueue.concurrentPerform(iterations: max(chunks, 1)) { c in
                 guard n > 0 else { return }
                 var best = [(Int, Double)](repeating: (-1, 0), count: r)
@@ -171,16 +180,25 @@ public struct Scorer: Sendable {
                     var z = intercept
                     var filled = 0
                     let sampled = !trained.isEmpty && row % stride == 0
-                    for k in 0..<q {
-                        let raw = x[base + cols[k]]
-                        let v0 = raw.isNaN ? fImpute[k] : raw
-                        if sampled && hasDrift[k] {
+                    if sampled {
+                        for k in 0..<q where hasDrift[k] {
+                            let raw = x[base + cols[k]]
+                            let v0 = raw.isNaN ? fImpute[k] : raw
                             var lo = 0, hi = edgeCount[k]
                             let e0 = edgeStart[k]
                             while lo < hi { let mid = (lo + hi) >> 1; if v0 > edgeFlat[e0 + mid] { lo = mid + 1 } else { hi = mid } }
                             counts[k][lo] += 1
                         }
-                        let contrib = coef[k] * (((fLog[k] ? Foundation.log1p(max(v0, 0)) : v0) - fMean[k]) / fScale[k])
+                    }
+                    // contribution_k = coef_k × (prepared x_k − mean_k) / scale_k, with coef / scale precomputed.
+                    for k in 0..<q {
+                        var t = x[base + colP[k]]
+                        if t.isNaN { t = imputeP[k] }
+                        if logP[k] {
+                            t = max(t, 0)
+                            if t < 1024, case let i = Int(t), Double(i) == t { t = logTableP[i] } else { t = Foundation.log1p(t) }
+                        }
+                        let contrib = (t - meanP[k]) * weightP[k]
                         z += contrib
                         if contrib > 0 && r > 0 {
                             if filled < r { best[filled] = (k, contrib); filled += 1; insertionSort(&best, filled) }
@@ -190,7 +208,11 @@ public struct Scorer: Sendable {
                     let pr = bundle.calibrate(z)
                     probP![row] = pr
                     for j in 0..<r where j < filled {
-                        reaP![row * r + j] = Int32(best[j].0); rawP![row * r + j] = x[base + cols[best[j].0]]
+                        let k = best[j].0
+                        let rawValue = x[base + cols[k]]
+                        // "Above average" is the standardised value's sign (the missing value is imputed first).
+                        let above = feats[k].apply(rawValue) > 0
+                        reaP![row * r + j] = Int32(k * 2 + (above ? 1 : 0)); rawP![row * r + j] = rawValue
                     }
                     if let v = clv?[ids[row]] {
                         valP![row] = v; stP![row] = v
@@ -200,6 +222,13 @@ public struct Scorer: Sendable {
                         valP![row] = rate * periods / max(pr, floor)
                         stP![row] = rate
                     }
+                    var fl: ScoreFlags = []
+                    if let c = npsCol {
+                        let nps = x[base + c]
+                        if !nps.isNaN { if nps <= 6 { fl.insert(.detractor) } else if nps >= 9 { fl.insert(.promoter) } }
+                    }
+                    if let c = tenureCol, x[base + c] < newTenure { fl.insert(.new) }
+                    flP![row] = fl
                     if let sb = segments, let sc = segCols {
                         for (k, j) in sc.enumerated() { std[k] = sb.features[k].apply(x[base + j]) }
                         var bestS = -1, bestD = Double.infinity
@@ -208,7 +237,7 @@ public struct Scorer: Sendable {
                             for k in 0..<std.count { let t = std[k] - centre[k]; d += t * t }
                             if d < bestD { bestD = d; bestS = s }
                         }
-                        segP![row] = bestS
+                        segP![row] = Int32(bestS)
                     }
                 }
                 if !trained.isEmpty {
@@ -217,61 +246,57 @@ public struct Scorer: Sendable {
                     lock.unlock()
                 }
             }
-        } } } } } } }
+        } } } } } } } }
 
         // Population cut-offs: top fraction of risk, top fraction of value.
         let topFraction = options.topFraction ?? bundle.thresholds.topFraction
         let riskCut = Self.topCut(prob, fraction: topFraction)
         let valueCut = Self.topCut(stake, fraction: options.highValueFraction)
-        let segmentNames = segments?.segments.map(\.name) ?? []
-        let templates = feats.map { ReasonCodes.Template(feature: $0.name) }
-        let scores = [CustomerScore](unsafeUninitializedCapacity: n) { buffer, initialized in
-          let out = buffer.baseAddress!
-          DispatchQueue.concurrentPerform(iterations: max(chunks, 1)) { c in
-           guard n > 0 else { return }
-           for row in (c * chunk)..<min(n, (c + 1) * chunk) {
-            let pr = prob[row], v = value[row], st = stake[row]
-            var flags: [String] = []
-            if pr >= high || (riskCut.map { pr >= $0 } ?? false) { flags.append("at_risk") }
-            if st > 0, let vc = valueCut, st >= vc { flags.append("high_value") }
-            if let c = npsCol {
-                let nps = values[row * p + c]
-                if !nps.isNaN { if nps <= 6 { flags.append("detractor") } else if nps >= 9 { flags.append("promoter") } }
-            }
-            if let c = tenureCol, values[row * p + c] < options.newTenureDays { flags.append("new") }
-            var reasons: [String] = []
-            for j in 0..<r {
-                let k = Int(reasonIdx[row * r + j])
-                guard k >= 0 else { break }
-                let raw = reasonRaw[row * r + j]
-                reasons.append(templates[k].text(value: raw, above: feats[k].apply(raw) > 0))
-            }
-            let seg = segment[row] >= 0 ? segmentNames[segment[row]] : ""
-            (out + row).initialize(to: CustomerScore(customerID: ids[row], churnProbability: pr, riskTier: pr >= high ? "high" : pr >= medium ? "medium" : "low",
-                                        predictedValue: v, segment: seg, flags: flags, reasons: reasons))
-           }
-          }
-          initialized = n
+        var tiers = [RiskTier](repeating: .low, count: n)
+        for row in 0..<n {
+            let pr = prob[row], st = stake[row]
+            if pr >= high || (riskCut.map { pr >= $0 } ?? false) { flags[row].insert(.atRisk) }
+            if st > 0, let vc = valueCut, st >= vc { flags[row].insert(.highValue) }
+            tiers[row] = pr >= high ? .high : pr >= medium ? .medium : .low
         }
+        let batch = ScoreBatch(customerIDs: ids, churnProbability: prob, riskTier: tiers, predictedValue: value,
+                               segmentIndex: segment, segmentNames: segments?.segments.map(\.name) ?? [], flags: flags,
+                               reasonCount: r, reasonCodes: reasonCodes, reasonValues: reasonValues,
+                               reasonTemplates: feats.map { ReasonCodes.Template(feature: $0.name) })
         let drift = Drift.report(bundle: bundle, featureCounts: driftCounts, scores: prob)
-        return Result(scores: scores, drift: drift)
+        return Result(batch: batch, drift: drift)
+    }
+
+    /// A manually managed copy of `a` (deallocate it).
+    private static func unsafeCopy<T>(_ a: [T]) -> UnsafeMutableBufferPointer<T> {
+        let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(a.count, 1))
+        _ = b.initialize(from: a)
+        return b
     }
 
     /// The smallest value among the top `fraction` of `v` (nil when the fraction selects nobody).
     static func topCut(_ v: [Double], fraction: Double) -> Double? {
         guard fraction > 0, !v.isEmpty else { return nil }
         let k = min(v.count, max(1, Int((fraction * Double(v.count)).rounded(.down))))
-        let sorted = v.sorted(by: >)
-        return sorted[k - 1]
+        return kthLargest(v, k)
     }
 
-    /// The records the score history stores (ScoreRecord of RetainStore), one per customer.
-    public static func records(_ scores: [CustomerScore], date: String, modelID: String) -> [ScoreRecord] {
-        scores.map {
-            ScoreRecord(customerID: $0.customerID, date: date, modelID: modelID, churnProbability: $0.churnProbability,
-                        riskTier: $0.riskTier, predictedValue: $0.predictedValue, segment: $0.segment, flags: $0.flags,
-                        action: $0.action, reasons: $0.reasons)
+    /// The `k`-th largest of `v` (1-based; NaN sorts last), by quickselect in expected O(n).
+    static func kthLargest(_ v: [Double], _ k: Int) -> Double {
+        var a = v.map { $0.isNaN ? -Double.infinity : $0 }
+        var lo = 0, hi = a.count - 1
+        let target = k - 1  // index in descending order
+        while lo < hi {
+            // Median of three as the pivot, then a three-way partition: > pivot | == pivot | < pivot.
+            let mid = lo + (hi - lo) / 2
+            let pivot = max(min(a[lo], a[mid]), min(max(a[lo], a[mid]), a[hi]))
+            var lt = lo, i = lo, gt = hi
+            while i <= gt {
+                if a[i] > pivot { a.swapAt(lt, i); lt += 1; i += 1 } else if a[i] < pivot { a.swapAt(i, gt); gt -= 1 } else { i += 1 }
+            }
+            if target < lt { hi = lt - 1 } else if target > gt { lo = gt + 1 } else { return pivot }
         }
+        return a[lo]
     }
 
     /// Reads a `retain clv --out` CSV (or any CSV with `customer_id` and `clv` columns) into a value map.
@@ -298,6 +323,12 @@ public struct Scorer: Sendable {
         }
         return out
     }
+}
+
+/// `log1p` at the integers 0...1023, precomputed: counts and day numbers are mostly small integers,
+/// and a table lookup gives `Foundation.log1p`'s result bit for bit.
+enum Log1pTable {
+    static let table: [Double] = (0..<1024).map { Foundation.log1p(Double($0)) }
 }
 
 @inline(__always)

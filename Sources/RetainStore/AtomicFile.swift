@@ -25,6 +25,50 @@ public enum AtomicFile {
     ///   - permissions: POSIX mode for the new file (e.g. `0o600` for personal data).
     /// - Throws: `StoreError.writeFailed` naming the path and the system's reason.
     public static func write(_ data: Data, to path: String, permissions: mode_t = 0o644) throws {
+        try write(to: path, permissions: permissions) { fd in
+            try data.withUnsafeBytes { try writeAll(fd, $0, path: path) }
+        }
+    }
+
+    /// Writes the concatenation of `parts` to `path` atomically (large outputs built in pieces).
+    ///
+    /// Each part is written at its own offset, on up to two threads (copying into the page cache
+    /// is a good part of writing a large file).
+    public static func write(parts: [[UInt8]], to path: String, permissions: mode_t = 0o644) throws {
+        try write(to: path, permissions: permissions) { fd in
+            var offsets = [0]
+            for part in parts { offsets.append(offsets[offsets.count - 1] + part.count) }
+            let failure = FirstError()
+            DispatchQueue.concurrentPerform(iterations: min(2, parts.count)) { worker in
+                for k in Swift.stride(from: worker, to: parts.count, by: 2) {
+                    parts[k].withUnsafeBytes { raw in
+                        guard let base = raw.baseAddress else { return }
+                        var done = 0
+                        while done < raw.count {
+                            let n = pwrite(fd, base + done, raw.count - done, off_t(offsets[k] + done))
+                            if n < 0 {
+                                if errno == EINTR { continue }
+                                failure.set(StoreError.writeFailed(path: path, reason: String(cString: strerror(errno))))
+                                return
+                            }
+                            done += n
+                        }
+                    }
+                }
+            }
+            if let e = failure.error { throw e }
+        }
+    }
+
+    /// The first error reported by parallel workers.
+    private final class FirstError: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var error: Error?
+        func set(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
+    }
+
+    /// Creates the temporary file, lets `body` write to its descriptor, then sets the mode, syncs and renames.
+    private static func write(to path: String, permissions: mode_t, _ body: (Int32) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         var template = Array("\(dir)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
@@ -33,17 +77,7 @@ public enum AtomicFile {
         let tmp = String(cString: template)
         var ok = false
         defer { if !ok { unlink(tmp) } }
-        var written = 0
-        let status: Int32 = data.withUnsafeBytes { raw -> Int32 in
-            guard let base = raw.baseAddress else { return 0 }
-            while written < raw.count {
-                let n = Foundation.write(fd, base + written, raw.count - written)
-                if n < 0 { if errno == EINTR { continue }; return errno }
-                written += n
-            }
-            return 0
-        }
-        if status != 0 { close(fd); throw StoreError.writeFailed(path: path, reason: String(cString: strerror(status))) }
+        do { try body(fd) } catch { close(fd); throw error }
         if fchmod(fd, permissions) != 0 || fsync(fd) != 0 {
             let e = errno; close(fd)
             throw StoreError.writeFailed(path: path, reason: String(cString: strerror(e)))
@@ -53,6 +87,19 @@ public enum AtomicFile {
             throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno)))
         }
         ok = true
+    }
+
+    private static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, path: String) throws {
+        guard let base = raw.baseAddress else { return }
+        var written = 0
+        while written < raw.count {
+            let n = Foundation.write(fd, base + written, raw.count - written)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+            }
+            written += n
+        }
     }
 
     /// Writes a UTF-8 string to `path` atomically.

@@ -118,14 +118,15 @@ struct ScoreCommand: ParsableCommand {
         phase("features")
         let result = try ScoreCommand.scoreDay(scorer: scorer, rules: actionRules, input: input)
         phase("score")
-        let records = Scorer.records(result.scores, date: date, modelID: Self.modelID(bundle, path: model))
-        if let out { try AtomicFile.write(Self.csv(result.scores), to: out) }
-        phase("records and csv")
-        if let db { try ScoreHistory(path: db).write(records, date: date, modelID: Self.modelID(bundle, path: model)); phase("history") }
+        let modelID = Self.modelID(bundle, path: model)
+        if let out { try AtomicFile.write(parts: result.batch.csvChunks(), to: out); phase("csv") }
+        if let db {
+            try ScoreHistory(path: db).write(result.batch.records(date: date, modelID: modelID), date: date, modelID: modelID)
+            phase("history")
+        }
         let drift = result.drift
         let seconds = Console.seconds() - started
-        let summary = ScoreSummary(records: records, actionIDs: actionRules.actionIDs, drift: drift, seconds: seconds,
-                                   model: records.first?.modelID ?? Self.modelID(bundle, path: model), asOf: date, out: out)
+        let summary = ScoreSummary(batch: result.batch, drift: drift, seconds: seconds, model: modelID, asOf: date, out: out)
         if let d = drift, !d.featuresOver.isEmpty || (d.scorePSI ?? 0) > Drift.warningThreshold {
             Console.info(String(format: "warning: drift against the training data (PSI > %.1f): ", Drift.warningThreshold)
                          + ((d.scorePSI ?? 0) > Drift.warningThreshold ? String(format: "score (%.3f)", d.scorePSI!) + (d.featuresOver.isEmpty ? "" : "; ") : "")
@@ -143,15 +144,15 @@ struct ScoreCommand: ParsableCommand {
                 print("Drift: not checked (the model bundle stores no training distribution; retrain it with this version).")
             }
             if let out { print("Scores written to \(out)") }
-            if let db { print("History: \(records.count) records for \(date) written to \(db)") }
+            if let db { print("History: \(summary.customers) records for \(date) written to \(db)") }
         }
     }
 
-    /// Scores one day and applies the action rules: the scores the history stores, one per customer
-    /// (turn them into `ScoreRecord`s with `Scorer.records(_:date:modelID:)`).
+    /// Scores one day and applies the action rules (turn the batch into history records with
+    /// `ScoreBatch.records(date:modelID:)`).
     static func scoreDay(scorer: Scorer, rules: ActionRules, input: ScoringInput) throws -> Scorer.Result {
         var result = try scorer.score(input)
-        rules.apply(&result.scores)
+        rules.apply(to: &result.batch)
         return result
     }
 
@@ -216,48 +217,6 @@ struct ScoreCommand: ParsableCommand {
         }
     }
 
-    /// The scores CSV: customer_id, churn_probability, risk_tier, predicted_value, segment, flags (`;`-separated),
-    /// action, reasons (`; `-separated).
-    static func csv(_ scores: [CustomerScore]) -> Data {
-        var out: [UInt8] = []
-        out.reserveCapacity(64 + scores.count * 160)
-        out += Array("customer_id,churn_probability,risk_tier,predicted_value,segment,flags,action,reasons\n".utf8)
-        for s in scores {
-            out += field(s.customerID).utf8; out.append(44)
-            fixed(s.churnProbability, digits: 6, into: &out); out.append(44)
-            out += s.riskTier.utf8; out.append(44)
-            fixed(s.predictedValue, digits: 2, into: &out); out.append(44)
-            out += field(s.segment).utf8; out.append(44)
-            out += field(s.flags.joined(separator: ";")).utf8; out.append(44)
-            out += field(s.action).utf8; out.append(44)
-            out += field(s.reasons.joined(separator: "; ")).utf8; out.append(10)
-        }
-        return Data(out)
-    }
-
-    /// Appends `v` with `digits` decimals (fast path for |v| < 1e12; otherwise `%.*f`).
-    static func fixed(_ v: Double, digits: Int, into out: inout [UInt8]) {
-        let scale = digits == 6 ? 1e6 : pow(10, Double(digits))
-        guard v.isFinite, abs(v) < 1e12 else { out += Array(String(format: "%.\(digits)f", v).utf8); return }
-        var units = Int64((abs(v) * scale).rounded())
-        if v < 0 && units > 0 { out.append(45) }
-        let p = Int64(scale)
-        let whole = units / p
-        units %= p
-        out += String(whole).utf8
-        if digits > 0 {
-            out.append(46)
-            var frac = [UInt8](repeating: 48, count: digits)
-            var i = digits - 1
-            while units > 0 && i >= 0 { frac[i] = UInt8(48 + units % 10); units /= 10; i -= 1 }
-            out += frac
-        }
-    }
-
-    private static func field(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
 }
 
 /// The `--json` output of `retain score`.
@@ -277,17 +236,9 @@ struct ScoreSummary: Encodable {
     let asOf: String
     let out: String?
 
-    init(records: [ScoreRecord], actionIDs: [String], drift: DriftReport?, seconds: Double, model: String, asOf: String, out: String?) {
-        customers = records.count
-        var tiers = ["high": 0, "medium": 0, "low": 0]
-        var actions = Dictionary(uniqueKeysWithValues: actionIDs.map { ($0, 0) })
-        var flags: [String: Int] = [:]
-        for r in records {
-            tiers[r.riskTier, default: 0] += 1
-            actions[r.action, default: 0] += 1
-            for f in r.flags { flags[f, default: 0] += 1 }
-        }
-        self.tiers = tiers; self.actions = actions; self.flags = flags
+    init(batch: ScoreBatch, drift: DriftReport?, seconds: Double, model: String, asOf: String, out: String?) {
+        customers = batch.count
+        (tiers, actions, flags) = batch.counts()
         self.drift = drift.map { DriftSummary(scorePSI: $0.scorePSI, featuresOver: $0.featuresOver) }
         self.seconds = seconds; self.model = model; self.asOf = asOf; self.out = out
     }

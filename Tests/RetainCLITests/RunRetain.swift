@@ -16,7 +16,7 @@ func runRetain(_ arguments: [String], currentDirectory: URL? = nil) throws -> CL
     p.standardOutput = out
     // Drain stderr to a temporary file instead of a pipe, so a chatty child cannot block on it.
     let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("retain-stderr-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
     let errHandle = try FileHandle(forWritingTo: errURL)
     p.standardError = errHandle
     try p.run()

@@ -21,7 +21,7 @@ final class ReasonCodesTests: XCTestCase {
     func testScorerAttachesTheSameReasons() throws {
         let input = ScoringInput(names: HandModel.names, customerIDs: ["a"], values: [64, 0.2, 3, 4, 0, 0, 100])
         let r = try Scorer(bundle: HandModel.bundle()).score(input)
-        XCTAssertEqual(r.scores[0].reasons, ["no purchase in 64 days", "logins down 80% vs previous month", "3 support tickets in 30 days"])
+        XCTAssertEqual(r.batch[0].reasons, ["no purchase in 64 days", "logins down 80% vs previous month", "3 support tickets in 30 days"])
     }
 
     func testTemplatesAndGenericFallback() {

@@ -38,30 +38,30 @@ final class ScorerTests: XCTestCase {
         let scorer = Scorer(bundle: HandModel.bundle())
         // z = 1*(64-10)/10 - 1*(0.2-1)/0.5 + 0.5*(3-1)/1 - 0.5*(4-8)/2 = 5.4 + 1.6 + 1 + 1 = 9
         let r = try scorer.score(input([("a", [64, 0.2, 3, 4, 50, 2, 400]), ("b", [10, 1, 1, 8, 0, 0, 10])]))
-        XCTAssertEqual(r.scores[0].churnProbability, 1 / (1 + exp(-9)), accuracy: 1e-12)
-        XCTAssertEqual(r.scores[1].churnProbability, 0.5, accuracy: 1e-12)
-        XCTAssertEqual(r.scores[0].riskTier, "high")
-        XCTAssertEqual(r.scores[1].riskTier, "medium")
-        XCTAssertEqual(r.scores[0].flags, ["at_risk", "high_value", "detractor"])
-        XCTAssertEqual(r.scores[1].flags, ["new"])
+        XCTAssertEqual(r.batch[0].churnProbability, 1 / (1 + exp(-9)), accuracy: 1e-12)
+        XCTAssertEqual(r.batch[1].churnProbability, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(r.batch[0].riskTier, "high")
+        XCTAssertEqual(r.batch[1].riskTier, "medium")
+        XCTAssertEqual(r.batch[0].flags, ["at_risk", "high_value", "detractor"])
+        XCTAssertEqual(r.batch[1].flags, ["new"])
     }
 
     func testSimpleCLVIsOrderValueTimesFrequencyOverFlooredChurnProbability() throws {
         let scorer = Scorer(bundle: HandModel.bundle())
         let r = try scorer.score(input([("a", [10, 1, 1, 8, 50, 2, 400]), ("b", [64, 0.2, 3, 4, 50, 2, 400])]))
-        XCTAssertEqual(r.scores[0].predictedValue, 50 * 2 / 0.5, accuracy: 1e-9)
-        XCTAssertEqual(r.scores[1].predictedValue, 50 * 2 / r.scores[1].churnProbability, accuracy: 1e-6)
+        XCTAssertEqual(r.batch[0].predictedValue, 50 * 2 / 0.5, accuracy: 1e-9)
+        XCTAssertEqual(r.batch[1].predictedValue, 50 * 2 / r.batch[1].churnProbability, accuracy: 1e-6)
         var options = ScoringOptions()
         options.clvValues = ["a": 123]
         let fitted = try Scorer(bundle: HandModel.bundle(), options: options).score(input([("a", [10, 1, 1, 8, 50, 2, 400])]))
-        XCTAssertEqual(fitted.scores[0].predictedValue, 123)
+        XCTAssertEqual(fitted.batch[0].predictedValue, 123)
     }
 
     func testTopFractionFlagsTheRiskiestCustomersAtRisk() throws {
         let bundle = HandModel.bundle(high: 0.999999, medium: 0.5, topFraction: 0.5)
         let rows = (0..<4).map { ("c\($0)", [Double(10 + 10 * $0), 1, 1, 8, 0, 0, 100]) }
         let r = try Scorer(bundle: bundle).score(input(rows))
-        XCTAssertEqual(r.scores.map { $0.flags.contains("at_risk") }, [false, false, true, true])
+        XCTAssertEqual(r.batch.scores.map { $0.flags.contains("at_risk") }, [false, false, true, true])
     }
 
     func testMissingModelFeaturesAreNamedInTheError() {
@@ -80,6 +80,21 @@ final class ScorerTests: XCTestCase {
         let names = bundle.features.map(\.name)
         let values = bundle.features.map(\.impute)
         let r = try Scorer(bundle: bundle).score(ScoringInput(names: names, customerIDs: ["x"], values: values))
-        XCTAssertTrue((0...1).contains(r.scores[0].churnProbability))
+        XCTAssertTrue((0...1).contains(r.batch[0].churnProbability))
+    }
+}
+
+final class TopCutTests: XCTestCase {
+    func testKthLargestAgreesWithSortingIncludingTies() {
+        var g = SplitMix(11)
+        for n in [1, 2, 3, 10, 1000, 4097] {
+            let v = (0..<n).map { _ in g.below(4) == 0 ? 0 : Double(g.below(50)) / 7 }  // many ties, many zeros
+            let sorted = v.sorted(by: >)
+            for k in Set([1, 2, n / 10, n / 2, n].filter { $0 >= 1 && $0 <= n }) {
+                XCTAssertEqual(Scorer.kthLargest(v, k), sorted[k - 1], "n \(n) k \(k)")
+            }
+        }
+        XCTAssertEqual(Scorer.topCut([0.1, 0.9, 0.5, 0.7], fraction: 0.5), 0.7)
+        XCTAssertNil(Scorer.topCut([0.1, 0.9], fraction: 0))
     }
 }

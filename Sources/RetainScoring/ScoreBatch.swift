@@ -1,0 +1,244 @@
+import Foundation
+import RetainStore
+
+/// The flags a scored customer can carry, as bits (`names` gives the words).
+public struct ScoreFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let atRisk = ScoreFlags(rawValue: 1)
+    public static let highValue = ScoreFlags(rawValue: 2)
+    public static let detractor = ScoreFlags(rawValue: 4)
+    public static let promoter = ScoreFlags(rawValue: 8)
+    public static let new = ScoreFlags(rawValue: 16)
+
+    /// Every flag with its name, in the order names are listed.
+    public static let named: [(flag: ScoreFlags, name: String)] = [
+        (.atRisk, "at_risk"), (.highValue, "high_value"), (.detractor, "detractor"), (.promoter, "promoter"), (.new, "new"),
+    ]
+
+    /// The flag called `name`, or nil for a name the scorer never sets.
+    public init?(name: String) {
+        guard let f = Self.named.first(where: { $0.name == name }) else { return nil }
+        self = f.flag
+    }
+
+    /// The names of the flags set, in `named` order.
+    public var names: [String] { Self.named.filter { contains($0.flag) }.map(\.name) }
+}
+
+/// A risk tier: `high`, `medium` or `low`.
+public enum RiskTier: UInt8, Sendable, CaseIterable {
+    case high, medium, low
+
+    /// The tier's name as written in scores and lists.
+    public var name: String {
+        switch self {
+        case .high: return "high"
+        case .medium: return "medium"
+        case .low: return "low"
+        }
+    }
+}
+
+/// One day's scores, column by column: what `Scorer.score` returns and the action rules fill in.
+///
+/// Columns instead of one struct per customer: a million customers cost a few arrays of numbers,
+/// not a million small arrays of strings. Reasons are kept as (feature, raw value) pairs and turned
+/// into words only when written (`appendReasons`) or asked for (`reasons(_:)`).
+/// `self[i]` gives one customer as a `CustomerScore`.
+public struct ScoreBatch: Sendable {
+    public var customerIDs: [String]
+    public var churnProbability: [Double]
+    public var riskTier: [RiskTier]
+    /// Simple CLV, or the CLV model's value.
+    public var predictedValue: [Double]
+    /// Index into `segmentNames`, or -1 without segmentation.
+    public var segmentIndex: [Int32]
+    public var segmentNames: [String]
+    public var flags: [ScoreFlags]
+    /// Index into `actionIDs`; every customer starts with `ActionRules.noAction`.
+    public var actionIndex: [UInt16]
+    public var actionIDs: [String]
+    /// Reasons kept per customer (the slots of `reasonCodes`).
+    public let reasonCount: Int
+    /// `reasonCount` slots per customer: the model feature (its index × 2, +1 when above the training
+    /// average), or -1 for an empty slot; largest contribution first.
+    var reasonCodes: [Int32]
+    /// The raw feature value of each reason slot.
+    var reasonValues: [Double]
+    /// One reason template per model feature.
+    let reasonTemplates: [ReasonCodes.Template]
+
+    public var count: Int { customerIDs.count }
+
+    init(customerIDs: [String], churnProbability: [Double], riskTier: [RiskTier], predictedValue: [Double],
+         segmentIndex: [Int32], segmentNames: [String], flags: [ScoreFlags], reasonCount: Int,
+         reasonCodes: [Int32], reasonValues: [Double], reasonTemplates: [ReasonCodes.Template]) {
+        self.customerIDs = customerIDs; self.churnProbability = churnProbability; self.riskTier = riskTier
+        self.predictedValue = predictedValue; self.segmentIndex = segmentIndex; self.segmentNames = segmentNames
+        self.flags = flags; self.reasonCount = reasonCount; self.reasonCodes = reasonCodes
+        self.reasonValues = reasonValues; self.reasonTemplates = reasonTemplates
+        actionIndex = [UInt16](repeating: 0, count: customerIDs.count)
+        actionIDs = [ActionRules.noAction]
+    }
+
+    /// Customer `i`'s segment name ("" without segmentation).
+    public func segment(_ i: Int) -> String { segmentIndex[i] >= 0 ? segmentNames[Int(segmentIndex[i])] : "" }
+
+    /// Customer `i`'s action id.
+    public func action(_ i: Int) -> String { actionIDs[Int(actionIndex[i])] }
+
+    /// Customer `i`'s reasons in words, most important first.
+    public func reasons(_ i: Int) -> [String] {
+        var out: [String] = []
+        for j in 0..<reasonCount {
+            var bytes: [UInt8] = []
+            guard appendReason(i, j, into: &bytes) else { break }
+            out.append(String(decoding: bytes, as: UTF8.self))
+        }
+        return out
+    }
+
+    /// Appends customer `i`'s reasons, joined by `separator`, to `out`.
+    public func appendReasons(_ i: Int, separator: String, into out: inout [UInt8]) {
+        for j in 0..<reasonCount {
+            if j > 0 && reasonCodes[i * reasonCount + j] >= 0 { out.append(contentsOf: separator.utf8) }
+            guard appendReason(i, j, into: &out) else { break }
+        }
+    }
+
+    /// Appends reason `j` of customer `i`; false when the slot is empty.
+    @inline(__always)
+    private func appendReason(_ i: Int, _ j: Int, into out: inout [UInt8]) -> Bool {
+        let code = reasonCodes[i * reasonCount + j]
+        guard code >= 0 else { return false }
+        reasonTemplates[Int(code >> 1)].append(value: reasonValues[i * reasonCount + j], above: code & 1 == 1, into: &out)
+        return true
+    }
+
+    /// Customer `i` as one value.
+    public subscript(i: Int) -> CustomerScore {
+        CustomerScore(customerID: customerIDs[i], churnProbability: churnProbability[i], riskTier: riskTier[i].name,
+                      predictedValue: predictedValue[i], segment: segment(i), flags: flags[i].names,
+                      reasons: reasons(i), action: action(i))
+    }
+
+    /// Every customer as a `CustomerScore` (convenient for small batches; a million cost a few seconds).
+    public var scores: [CustomerScore] { (0..<count).map { self[$0] } }
+
+    /// The records the score history stores, one per customer.
+    public func records(date: String, modelID: String) -> [ScoreRecord] {
+        (0..<count).map {
+            ScoreRecord(customerID: customerIDs[$0], date: date, modelID: modelID, churnProbability: churnProbability[$0],
+                        riskTier: riskTier[$0].name, predictedValue: predictedValue[$0], segment: segment($0),
+                        flags: flags[$0].names, action: action($0), reasons: reasons($0))
+        }
+    }
+
+    /// Customers per tier, per action (every action id, zeros included) and per flag.
+    public func counts() -> (tiers: [String: Int], actions: [String: Int], flags: [String: Int]) {
+        var tiers = [Int](repeating: 0, count: RiskTier.allCases.count)
+        var actions = [Int](repeating: 0, count: actionIDs.count)
+        var flagCounts = [Int](repeating: 0, count: ScoreFlags.named.count)
+        for i in 0..<count {
+            tiers[Int(riskTier[i].rawValue)] += 1
+            actions[Int(actionIndex[i])] += 1
+            let f = flags[i]
+            for (k, named) in ScoreFlags.named.enumerated() where f.contains(named.flag) { flagCounts[k] += 1 }
+        }
+        var flagsOut: [String: Int] = [:]
+        for (k, named) in ScoreFlags.named.enumerated() where flagCounts[k] > 0 { flagsOut[named.name] = flagCounts[k] }
+        return (Dictionary(uniqueKeysWithValues: RiskTier.allCases.map { ($0.name, tiers[Int($0.rawValue)]) }),
+                Dictionary(actionIDs.enumerated().map { ($1, actions[$0]) }, uniquingKeysWith: +),
+                flagsOut)
+    }
+}
+
+// MARK: - CSV
+
+extension ScoreBatch {
+    /// The header of `csvChunks()`.
+    public static let csvHeader = "customer_id,churn_probability,risk_tier,predicted_value,segment,flags,action,reasons\n"
+
+    /// The scores as CSV (header first): customer_id, churn_probability (6 decimals), risk_tier,
+    /// predicted_value (2 decimals), segment, flags (`;`-separated), action, reasons (`; `-separated).
+    /// Fields with a comma, quote or line break are quoted. Rows are formatted in parallel pieces,
+    /// returned in row order, ready for `AtomicFile.write(parts:to:)`.
+    public func csvChunks(rowsPerChunk: Int = 32_768) -> [[UInt8]] {
+        let n = count
+        let pieces = max(1, (n + rowsPerChunk - 1) / rowsPerChunk)
+        var out = [[UInt8]](repeating: [], count: pieces + 1)
+        out[0] = Array(Self.csvHeader.utf8)
+        let flagText = (0..<32).map { ScoreFlags(rawValue: UInt8($0)).names.joined(separator: ";") }
+        let quotedSegments = segmentNames.map { Self.field($0) }
+        let quotedActions = actionIDs.map { Self.field($0) }
+        let quotedFlags = flagText.map { Self.field($0) }
+        let tierNames = RiskTier.allCases.map { Array($0.name.utf8) }
+        out.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let buffer = buffer
+            DispatchQueue.concurrentPerform(iterations: pieces) { c in
+                var b: [UInt8] = []
+                let rows = (c * rowsPerChunk)..<min(n, (c + 1) * rowsPerChunk)
+                b.reserveCapacity(rows.count * 160)
+                var reasons: [UInt8] = []
+                for i in rows {
+                    Self.appendField(customerIDs[i], into: &b); b.append(44)
+                    Self.appendFixed(churnProbability[i], digits: 6, into: &b); b.append(44)
+                    b.append(contentsOf: tierNames[Int(riskTier[i].rawValue)]); b.append(44)
+                    Self.appendFixed(predictedValue[i], digits: 2, into: &b); b.append(44)
+                    if segmentIndex[i] >= 0 { b.append(contentsOf: quotedSegments[Int(segmentIndex[i])].utf8) }
+                    b.append(44)
+                    b.append(contentsOf: quotedFlags[Int(flags[i].rawValue & 31)].utf8); b.append(44)
+                    b.append(contentsOf: quotedActions[Int(actionIndex[i])].utf8); b.append(44)
+                    reasons.removeAll(keepingCapacity: true)
+                    appendReasons(i, separator: "; ", into: &reasons)
+                    Self.appendField(reasons, into: &b)
+                    b.append(10)
+                }
+                buffer[c + 1] = b
+            }
+        }
+        return out
+    }
+
+    /// Appends `v` with `digits` decimals (fast path for |v| < 1e12; otherwise `%.*f`).
+    static func appendFixed(_ v: Double, digits: Int, into out: inout [UInt8]) {
+        let scale = digits == 6 ? 1e6 : digits == 2 ? 1e2 : pow(10, Double(digits))
+        guard v.isFinite, abs(v) < 1e12 else { out.append(contentsOf: String(format: "%.\(digits)f", v).utf8); return }
+        var units = Int64((abs(v) * scale).rounded())
+        if v < 0 && units > 0 { out.append(45) }
+        let p = Int64(scale)
+        ReasonCodes.appendInteger(units / p, into: &out)
+        units %= p
+        if digits > 0 {
+            out.append(46)
+            let start = out.count
+            for _ in 0..<digits { out.append(48) }
+            var k = out.count - 1
+            while units > 0 && k >= start { out[k] = UInt8(48 + units % 10); units /= 10; k -= 1 }
+        }
+    }
+
+    /// A CSV field: as is, or quoted (with `""`) when it holds a comma, quote or line break.
+    static func field(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func appendField(_ s: String, into out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { appendField($0, into: &out) }
+    }
+
+    static func appendField(_ bytes: [UInt8], into out: inout [UInt8]) {
+        bytes.withUnsafeBufferPointer { appendField($0, into: &out) }
+    }
+
+    static func appendField(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        guard bytes.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { out.append(contentsOf: bytes); return }
+        out.append(34)
+        for c in bytes { if c == 34 { out.append(34) }; out.append(c) }
+        out.append(34)
+    }
+}

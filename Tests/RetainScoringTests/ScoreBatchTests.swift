@@ -1,0 +1,113 @@
+import Foundation
+@testable import RetainFeatures
+import XCTest
+@testable import RetainScoring
+
+final class ScoreBatchTests: XCTestCase {
+    /// A batch of `n` customers with pseudo-random probabilities, values, tiers, segments and flags.
+    func randomBatch(_ n: Int, seed: UInt64) -> ScoreBatch {
+        var g = SplitMix(seed)
+        let tiers = RiskTier.allCases
+        return ScoreBatch(
+            customerIDs: (0..<n).map { "c\($0)" },
+            churnProbability: (0..<n).map { _ in g.unit() },
+            riskTier: (0..<n).map { _ in tiers[g.below(3)] },
+            predictedValue: (0..<n).map { _ in 500 * g.unit() },
+            segmentIndex: (0..<n).map { _ in Int32(g.below(4)) - 1 },
+            segmentNames: ["loyal", "fading", "new blood"],
+            flags: (0..<n).map { _ in ScoreFlags(rawValue: UInt8(g.below(32))) },
+            reasonCount: 0, reasonCodes: [], reasonValues: [], reasonTemplates: [])
+    }
+
+    func testCompiledRulesGiveTheSameActionsAsRuleByRuleMatching() throws {
+        let yaml = """
+            rules:
+              - action: vip
+                when: { flags: [at_risk, high_value], tier: [high, medium], min_value: 250 }
+              - action: fading_call
+                when: { segment: [fading], not_flags: [new], min_probability: 0.3 }
+              - action: never
+                when: { flags: [no_such_flag] }
+              - action: unsegmented
+                when: { segment: [""], flags: [promoter] }
+              - action: low_tier
+                when: { tier: [low], not_flags: [detractor, no_such_flag] }
+              - action: rich
+                when: { min_value: 400 }
+            """
+        for rules in [try ActionRules.parse(yaml), ActionRules.defaults] {
+            var batch = randomBatch(5_000, seed: 7)
+            rules.apply(to: &batch)
+            var counts: [String: Int] = [:]
+            for i in 0..<batch.count {
+                let expected = rules.action(for: batch[i])
+                XCTAssertEqual(batch.action(i), expected, "customer \(i): \(batch[i])")
+                counts[expected, default: 0] += 1
+            }
+            // Every rule that can match did, so the comparison covered each branch.
+            for id in rules.actionIDs where id != "never" { XCTAssertGreaterThan(counts[id] ?? 0, 0, id) }
+            XCTAssertNil(counts["never"])
+        }
+    }
+
+    func testFlagNamesRoundTrip() {
+        XCTAssertEqual(ScoreFlags([.atRisk, .detractor, .new]).names, ["at_risk", "detractor", "new"])
+        XCTAssertEqual(ScoreFlags(name: "high_value"), .highValue)
+        XCTAssertNil(ScoreFlags(name: "vip"))
+    }
+
+    func testCSVFormatsEachColumnAndQuotesWhereNeeded() throws {
+        let scorer = Scorer(bundle: HandModel.bundle())
+        let input = ScoringInput(names: HandModel.names, customerIDs: ["a,1", "b"],
+                                 values: [64, 0.2, 3, 4, 50, 2, 400, /* b */ 10, 1, 1, 8, 0, 0, 10])
+        var r = try scorer.score(input)
+        ActionRules.defaults.apply(to: &r.batch)
+        let text = String(decoding: r.batch.csvChunks(rowsPerChunk: 1).joined(), as: UTF8.self)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.count, 4)
+        XCTAssertEqual(String(lines[0]), "customer_id,churn_probability,risk_tier,predicted_value,segment,flags,action,reasons")
+        // p = 1 / (1 + e^-9) = 0.999876605...; value = 50 × 2 × 1 / p.
+        XCTAssertEqual(String(lines[1]), "\"a,1\",0.999877,high,100.01,,at_risk;high_value;detractor,personal_outreach,"
+                       + "no purchase in 64 days; logins down 80% vs previous month; 3 support tickets in 30 days")
+        XCTAssertEqual(String(lines[2]), "b,0.500000,medium,0.00,,new,none,")
+        XCTAssertEqual(lines[3], "")
+        XCTAssertEqual(r.batch.records(date: "2025-12-01", modelID: "m").map(\.reasons), r.batch.scores.map(\.reasons))
+    }
+
+    func testFixedDecimalsRoundHalfAwayAndKeepTheSign() {
+        func fixed(_ v: Double, _ d: Int) -> String { var b: [UInt8] = []; ScoreBatch.appendFixed(v, digits: d, into: &b); return String(decoding: b, as: UTF8.self) }
+        XCTAssertEqual(fixed(0.0000004, 6), "0.000000")
+        XCTAssertEqual(fixed(0.0000005, 6), "0.000001")
+        XCTAssertEqual(fixed(-2.5, 2), "-2.50")
+        XCTAssertEqual(fixed(-0.001, 2), "0.00")
+        XCTAssertEqual(fixed(1234567.891, 2), "1234567.89")
+        XCTAssertEqual(fixed(2e12, 2), "2000000000000.00")
+        XCTAssertEqual(fixed(.nan, 2), "nan")
+    }
+
+    func testLog1pFeaturesUseLog1pOnIntegersAndFractionsAlike() throws {
+        var bundle = HandModel.bundle()
+        bundle.features = bundle.features.map { var f = $0; f.log1p = true; return f }
+        for raw in [[64.0, 0.2, 3, 4], [2047, 0.75, 0, 10], [1023, 1, 1024, 0], [0.5, 3, 17.25, 9]] {
+            let r = try Scorer(bundle: bundle).score(ScoringInput(names: Array(HandModel.names.prefix(4)), customerIDs: ["a"], values: raw))
+            var z = 0.0
+            for (k, f) in bundle.features.enumerated() { z += bundle.coefficients[k] * (log1p(raw[k]) - f.mean) / f.scale }
+            XCTAssertEqual(r.batch.churnProbability[0], 1 / (1 + exp(-z)), accuracy: 1e-15, "\(raw)")
+        }
+    }
+}
+
+/// A small deterministic generator for test data.
+struct SplitMix {
+    var state: UInt64
+    init(_ seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}
