@@ -58,3 +58,17 @@ enum Console {
     /// Monotonic seconds since an arbitrary origin.
     static func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 }
+
+/// Help text written as hard-wrapped source lines, reflowed so that ArgumentParser can wrap it to
+/// the terminal: lines of a paragraph are joined with spaces; blank lines and indented lines
+/// (examples, commands) are kept as they are.
+func reflow(_ text: String) -> String {
+    var out: [String] = []
+    var previousJoinable = false
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+        let joinable = !line.isEmpty && !(line.first?.isWhitespace ?? false)
+        if joinable && previousJoinable { out[out.count - 1] += " " + line } else { out.append(line) }
+        previousJoinable = joinable
+    }
+    return out.joined(separator: "\n")
+}

@@ -12,7 +12,7 @@ struct CLVCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clv",
         abstract: "Fit customer-lifetime-value models (BG/NBD, MBG/NBD or Pareto/NBD + Gamma-Gamma) to purchase events.",
-        discussion: """
+        discussion: reflow("""
             Purchases are the events whose type has the role `purchase` (a type named purchase, or
             map yours: --role purchase=order_paid). Several purchases by a customer on one UTC day
             count as one transaction whose value is their sum, as in the published analyses. Each
@@ -39,7 +39,7 @@ struct CLVCommand: ParsableCommand {
             With --cdnow, --events is CDNOW_master.txt (customer id, YYYYMMDD date, CDs, dollars) or
             CDNOW_sample.txt (master id, sample id, date, CDs, dollars; customers are the sample ids);
             every line is a purchase.
-            """
+            """)
     )
 
     @OptionGroup var data: EventOptions

@@ -9,13 +9,13 @@ struct CohortsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cohorts",
         abstract: "Build the cohort triangle: customers by signup (or first-activity) month x months since.",
-        discussion: """
+        discussion: reflow("""
             A customer's cohort is the month (or week) of their signup date in --customers, else of \
             their first event. Cell m of a cohort counts the cohort's customers with an event in \
             month cohort + m (and their share of the cohort), or with --metric revenue the purchase \
             revenue then (in total and per cohort customer). Cells outside the months the log covers \
             are empty. CSV: cohort,customers,measure,m0,m1,... with one block of rows per measure.
-            """
+            """)
     )
 
     @OptionGroup var data: EventOptions

@@ -6,11 +6,11 @@ struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run features → train → segment → score → export on the bundled sample and summarise.",
-        discussion: """
+        discussion: reflow("""
             Uses datasets/sample (events.csv, customers.csv) under --data (default: the current
             directory). Writes the feature table, model bundles, score history and marketing lists
             under --out; each step is the same as running its own command.
-            """
+            """)
     )
 
     @Option(name: .long, help: ArgumentHelp("Directory holding datasets/sample (the project's root).", valueName: "dir"))

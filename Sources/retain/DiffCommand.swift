@@ -7,13 +7,13 @@ struct DiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Who entered or left each list between two scored days, and who moved between segments (with why).",
-        discussion: """
+        discussion: reflow("""
             Lists: at-risk (flag at_risk), high-value (flag high_value), every action except none, every
             segment. A move is a segment change, shown with the customer's top reason on the --to day.
             With --margin m, a customer stays on the at-risk list until the probability falls below
             threshold - m (hysteresis), so lists do not flip-flop around the threshold; the threshold is
             --threshold or, by default, the lowest probability flagged at_risk on each day.
-            """
+            """)
     )
 
     @Option(name: .long, help: ArgumentHelp("Score history (SQLite) written by `retain score --db`.", valueName: "file"))

@@ -10,13 +10,13 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write the marketing lists of a scored day: one file per list, atomically, mode 0600, with a manifest.",
-        discussion: """
+        discussion: reflow("""
             Lists: at-risk, high-value, an action id, a segment name (or action:ID / segment:NAME). Default:
             at-risk, high-value and every action except none. Columns: customer_id, the --customers
             attributes (e.g. email, plan), churn_probability, risk_tier, predicted_value, segment, action,
             reasons. manifest.json gives per list the file, rows, date, model id and SHA-256 checksum.
             --new-only keeps only customers who were not on the list on the previous scored day.
-            """
+            """)
     )
 
     @Option(name: .long, help: ArgumentHelp("Score history (SQLite) written by `retain score --db`.", valueName: "file"))

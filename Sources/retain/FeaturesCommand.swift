@@ -8,13 +8,13 @@ struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
         abstract: "Build point-in-time customer feature vectors (and churn labels) from an event log.",
-        discussion: """
+        discussion: reflow("""
             A feature as of date T uses only events before 00:00:00 UTC of T; a W-day window is
             T - W days <= timestamp < T. The label (--label) uses only events in [T, T + horizon).
             One row per customer with an event (or a signup) before T; with --snapshots N, one row
             per customer and date for T, T - every, T - 2*every, ... with an as_of column.
             Missing values are empty cells. The README lists every column.
-            """
+            """)
     )
 
     @OptionGroup var data: EventOptions

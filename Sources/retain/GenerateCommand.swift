@@ -7,7 +7,7 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Generate a realistic, deterministic sample event log and customers table.",
-        discussion: """
+        discussion: reflow("""
             Writes DIR/events.csv (customer_id,timestamp,event_type,value,ref; in time
             order) and DIR/customers.csv (customer_id,signup_date,plan,country,email),
             each atomically. Every role of the event data contract appears under its own
@@ -16,7 +16,7 @@ struct GenerateCommand: ParsableCommand {
             byte-identical files on any thread count.
 
               retain generate --customers 5000 --days 365 --seed 20251123 --out datasets/sample
-            """
+            """)
     )
 
     @Option(name: .long, help: ArgumentHelp("Number of customers (1 to 10,000,000).", valueName: "N"))

@@ -7,9 +7,9 @@ struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "Show one customer's daily scores from the score history: date, probability, tier, segment, action.",
-        discussion: """
+        discussion: reflow("""
             The history is the SQLite file `retain score --db` writes (one row per customer per scored day).
-            """
+            """)
     )
 
     @Option(name: .long, help: ArgumentHelp("Score history (SQLite) written by `retain score --db`.", valueName: "file"))

@@ -7,14 +7,14 @@ struct MetricsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metrics",
         abstract: "Compute the engagement KPIs marketing tracks (churn, retention, NPS, CSAT, CTR, ...) for a period.",
-        discussion: """
+        discussion: reflow("""
             KPIs for [--from, --to) and, with --by, for each calendar month or ISO week in it, from \
             whatever roles the log has; the ones it cannot compute are listed with the reason. \
             The customer base: a customer joins at signup (customers.csv) or first event and is lost \
             after --inactive-days without events (default: the config's churn horizon, 30), or at a \
             cancellation with --churn cancellation; so customers at end = at start + new - lost and \
             retention = 100 - churn. --explain prints every KPI's definition and formula.
-            """
+            """)
     )
 
     @OptionGroup var data: EventOptions

@@ -5,7 +5,7 @@ struct Retain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retain",
         abstract: "Churn prediction, customer segments and marketing lists from customer event history.",
-        discussion: """
+        discussion: reflow("""
             Typical runs (see the README for every column and option):
 
               retain generate --customers 5000 --out data                        # a realistic sample log
@@ -18,7 +18,7 @@ struct Retain: ParsableCommand {
               retain selftest                                                    # published reference numbers
 
             Results go to stdout (--json: one machine-readable object); diagnostics to stderr.
-            """,
+            """),
         version: RetainVersion.string,
         subcommands: [FeaturesCommand.self, TrainCommand.self, SegmentCommand.self, GenerateCommand.self, CLVCommand.self, SelftestCommand.self, MetricsCommand.self, CohortsCommand.self, ModelsCommand.self, ScoreCommand.self, HistoryCommand.self, DiffCommand.self, ExportCommand.self, DemoCommand.self]
     )

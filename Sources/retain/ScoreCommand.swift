@@ -9,7 +9,7 @@ struct ScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
         abstract: "Score every customer as of a date: churn probability, risk tier, value, segment, flags, action and reasons.",
-        discussion: """
+        discussion: reflow("""
             Builds the features as of --as-of (events before 00:00 UTC of that date) with the model's
             role mapping and churn definition (--config / --role override), or reads a prepared
             table with --features (the model's feature columns, and --id). Probability: the bundle's
@@ -20,7 +20,7 @@ struct ScoreCommand: ParsableCommand {
             high_value (top 10 % value), detractor / promoter (nps_last 0-6 / 9-10), new (tenure < 30 days).
             Actions: the first matching rule of --rules (YAML or JSON), else the defaults.
             Drift: PSI of each feature and of the score against the bundle's training distribution.
-            """
+            """)
     )
 
     @Option(name: .long, help: ArgumentHelp("Event log (CSV, .csv.gz, or SQLite with --table). Exactly one of --events / --features.", valueName: "file"))

@@ -11,7 +11,7 @@ struct SegmentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segment",
         abstract: "Segment customers with k-means on event history (--events) or a prepared feature table (--features).",
-        discussion: """
+        discussion: reflow("""
             With --events: features as of --as-of (recency, purchases and spend over 90 days, active
             days over 30 days, tenure), median-imputed, log1p for fat tails, standardised; k-means
             (4 restarts from --seed); --k auto picks k in 2...10 by the best silhouette (seeded sample
@@ -25,7 +25,7 @@ struct SegmentCommand: ParsableCommand {
             given centres (a CSV with the same column names, in original units) start a single run.
             With --standardize each column is centred and scaled first; centroids are always reported
             in original units and input column order, inertia in the space that was clustered.
-            """
+            """)
     )
 
     @Option(name: .long, help: ArgumentHelp("Feature table (CSV with a header). Exactly one of --features / --events.", valueName: "file.csv"))

@@ -9,7 +9,7 @@ struct SelftestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "selftest",
         abstract: "Reproduce the published CLV figures (CDNOW) and the KPI worked examples; exit 0 when all match.",
-        discussion: """
+        discussion: reflow("""
             Fits BG/NBD, Pareto/NBD and Gamma-Gamma to the published CDNOW summary (2,357
             customers, 39-week calibration), rebuilds that summary from the raw transaction log
             CDNOW_sample.txt the way `retain clv --cdnow` does, and evaluates the KPI formulas on
@@ -19,7 +19,7 @@ struct SelftestCommand: ParsableCommand {
 
             The data are datasets/cdnow, looked for under --data, the current directory, and the
             folders above the executable. Exit status 0 when every figure matches, 1 otherwise.
-            """
+            """)
     )
 
     @Option(name: .long, help: ArgumentHelp("Folder with the CDNOW files (datasets/cdnow, or a folder containing it).", valueName: "DIR"))

@@ -11,7 +11,7 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a logistic-regression churn model from event history (--events) or a prepared feature table (--features).",
-        discussion: """
+        discussion: reflow("""
             With --events: observation dates T_k = as-of - horizon - k*every (k = 0..N-1), so every
             label window [T_k, T_k + horizon) closes by the as-of date and no event at or after it is
             read. The latest --holdout dates are held out (a time-based split). Preprocessing (median
@@ -25,7 +25,7 @@ struct TrainCommand: ParsableCommand {
             a 0/1 label column, and optionally an id column and a sample-weight column. Every other
             column is used as a feature, unscaled. The objective is scikit-learn's: summed log-loss
             plus ||w||^2 / (2C), intercept unpenalised, solved by Newton's method (IRLS) on OpenBLAS.
-            """
+            """)
     )
 
     @Option(name: .long, help: ArgumentHelp("Feature table (CSV with a header). Exactly one of --features / --events.", valueName: "file.csv"))

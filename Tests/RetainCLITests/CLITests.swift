@@ -133,4 +133,17 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("k-means needs at least 4 rows for 4 clusters, got 3. Lower --k or add data."), r.stderr)
     }
+
+    /// Help paragraphs are reflowed, not hard-wrapped twice: two consecutive prose lines of the
+    /// description only break where the next word would not have fitted (ArgumentParser keeps lines under 80 columns).
+    func testHelpDescriptionsWrapOnlyWhereTheLineIsFull() throws {
+        for command in ["features", "train", "segment", "generate", "clv", "selftest", "metrics", "cohorts", "score", "history", "diff", "export", "demo"] {
+            let help = try run([command, "--help"]).stdout
+            let description = help.components(separatedBy: "USAGE:")[0].split(separator: "\n", omittingEmptySubsequences: false)
+            for (a, b) in zip(description, description.dropFirst()) where !a.isEmpty && !b.isEmpty && b.first != " " && a.first != " " {
+                let nextWord = b.split(separator: " ").first.map(\.count) ?? 0
+                XCTAssertGreaterThanOrEqual(a.count + 1 + nextWord, 80, "\(command) --help breaks early:\n\(a)\n\(b)")
+            }
+        }
+    }
 }
