@@ -22,6 +22,9 @@ import Darwin
 // outside quotes (found from quote-count parity) and parsed on several threads into one
 // preallocated array. Pieces are combined in file order, so the table, and the first error
 // reported, do not depend on the thread count. About 650–750 MB/s on 2 cores for 6-decimal data.
+// Full-precision cells (16–17 significant digits, as `retain` writes them) take NumberParser's
+// Eisel–Lemire path rather than strtod: a 286 MB, 67-column table of them reads in about 1.0 s
+// (1.2–1.4 s through strtod).
 
 extension FeatureTable {
     /// Reads a feature table from a CSV file.

@@ -1,3 +1,4 @@
+import CRetainSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,10 +10,17 @@ import Darwin
 /// Grammar: `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`. No spaces, no `nan`/`inf`,
 /// no hexadecimal, no digit separators.
 ///
-/// Fast path (Clinger): with at most 19 digits, a digit string `m ≤ 2^53` and a decimal exponent
+/// Fast path 1 (Clinger): with at most 19 digits, a digit string `m ≤ 2^53` and a decimal exponent
 /// `|e| ≤ 22`, both `m` and `10^|e|` are exact doubles, so the single IEEE multiply or divide
-/// `m × 10^e` is the correctly rounded result. Everything else goes to `strtod` (C locale) on a
-/// null-terminated copy.
+/// `m × 10^e` is the correctly rounded result.
+///
+/// Fast path 2 (Eisel–Lemire, see `eiselLemire(q:w:)`): any other string of at most 19 digits, so
+/// that `m` is exact in a `UInt64` (e.g. the 16–17 significant digits of a shortest round-trip
+/// double), is multiplied by a 128-bit truncated power of five; the product decides the rounding
+/// except in rare cases, which it detects.
+///
+/// Everything else — more than 19 digits, subnormal results, overflow, the rare undecided products —
+/// goes to `strtod` (C locale) on a null-terminated copy (about 120 ns).
 enum NumberParser {
     /// Scans a number starting exactly at `start` and ending at or before `end`.
     ///
@@ -65,8 +73,58 @@ enum NumberParser {
                 return (negative ? -v : v, q)
             }
             if mantissa == 0 { return (negative ? -0.0 : 0.0, q) }
+            if let v = eiselLemire(q: exponent, w: mantissa) { return (negative ? -v : v, q) }
         }
         return (strtodFallback(start, q), q)
+    }
+
+    /// The correctly rounded double nearest `w × 10^q`, or nil where `strtod` must decide.
+    ///
+    /// Eisel–Lemire (Lemire, "Number Parsing at a Gigabyte per Second", 2021; fast_float's
+    /// `compute_float`): `w`, normalised so its top bit is set, times the 128-bit truncated 5^q
+    /// (`retain_pow5_128`, from `scripts/gen_pow5_table.py`) gives the top 54 bits of the result plus
+    /// enough bits below them to round correctly, the power of two coming from `q × log2(10)`. Nil
+    /// for `w == 0`, `q` outside -342...308, a subnormal or infinite result, and the rare product
+    /// whose low word is all ones outside q in -27...55 (the truncation could have hidden a carry).
+    ///
+    /// - Parameters:
+    ///   - q: The decimal exponent.
+    ///   - w: The decimal digits as an integer (at most 19 digits, so exact).
+    /// - Returns: A positive finite normal double, or nil.
+    @inline(__always)
+    static func eiselLemire(q: Int, w: UInt64) -> Double? {
+        if w == 0 || q < -342 || q > 308 { return nil }
+        let lz = w.leadingZeroBitCount
+        let w = w << UInt64(lz)
+        // Enough of w × 5^q: the high word of the table entry, and the low word only when the bits
+        // below the 55 that matter are all ones (a carry from below could change them).
+        var (high, low) = w.multipliedFullWidth(by: retain_pow5_high(q))
+        let precisionMask = UInt64.max >> 55
+        if high & precisionMask == precisionMask {
+            let second = w.multipliedFullWidth(by: retain_pow5_low(q))
+            low &+= second.high
+            if second.high > low { high &+= 1 }
+        }
+        if low == UInt64.max && (q < -27 || q > 55) { return nil }
+        let upperBit = high >> 63
+        let shift = upperBit + 9
+        var mantissa = high >> shift
+        // floor(q × log2(10)) + 63 for |q| ≤ 342, plus the normalisation, biased by 1023.
+        var power2 = ((q &* (152_170 + 65_536)) >> 16) + 63 + Int(upperBit) - lz + 1023
+        if power2 <= 0 { return nil }  // subnormal: strtod
+        // A product exactly halfway between two doubles (possible only for -4 ≤ q ≤ 23): ties to even.
+        if low <= 1 && q >= -4 && q <= 23 && mantissa & 3 == 1 && mantissa << shift == high {
+            mantissa &= ~1
+        }
+        mantissa += mantissa & 1
+        mantissa >>= 1
+        if mantissa >= 2 << 52 {
+            mantissa = 1 << 52
+            power2 += 1
+        }
+        mantissa &= ~(1 << 52)
+        if power2 >= 0x7FF { return nil }  // overflow: strtod gives ±infinity
+        return Double(bitPattern: UInt64(power2) << 52 | mantissa)
     }
 
     /// Consumes the run of ASCII digits at `q`, appending them to `mantissa` (wrapping past 19 digits).

@@ -1,5 +1,6 @@
 #ifndef RETAIN_SUPPORT_H
 #define RETAIN_SUPPORT_H
+#include "retain_pow5.h"  // 128-bit powers of five for NumberParser (generated)
 /// Hints the CPU to fetch the cache line holding `p` for writing (hot loops with random access).
 static inline void retain_prefetch_write(const void *p) { __builtin_prefetch(p, 1, 3); }
 /// Hints the CPU to fetch the cache line holding `p` for reading.
