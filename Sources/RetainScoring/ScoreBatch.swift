@@ -171,9 +171,9 @@ extension ScoreBatch {
         var out = [[UInt8]](repeating: [], count: pieces + 1)
         out[0] = Array(Self.csvHeader.utf8)
         let flagText = (0..<32).map { ScoreFlags(rawValue: UInt8($0)).names.joined(separator: ";") }
-        let quotedSegments = segmentNames.map { Self.field($0) }
-        let quotedActions = actionIDs.map { Self.field($0) }
-        let quotedFlags = flagText.map { Self.field($0) }
+        let quotedSegments = segmentNames.map(CSVText.field)
+        let quotedActions = actionIDs.map(CSVText.field)
+        let quotedFlags = flagText.map(CSVText.field)
         let tierNames = RiskTier.allCases.map { Array($0.name.utf8) }
         out.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let buffer = buffer
@@ -183,7 +183,7 @@ extension ScoreBatch {
                 b.reserveCapacity(rows.count * 160)
                 var reasons: [UInt8] = []
                 for i in rows {
-                    Self.appendField(customerIDs[i], into: &b); b.append(44)
+                    CSVText.appendField(customerIDs[i], into: &b); b.append(44)
                     Self.appendFixed(churnProbability[i], digits: 6, into: &b); b.append(44)
                     b.append(contentsOf: tierNames[Int(riskTier[i].rawValue)]); b.append(44)
                     Self.appendFixed(predictedValue[i], digits: 2, into: &b); b.append(44)
@@ -193,7 +193,7 @@ extension ScoreBatch {
                     b.append(contentsOf: quotedActions[Int(actionIndex[i])].utf8); b.append(44)
                     reasons.removeAll(keepingCapacity: true)
                     appendReasons(i, separator: "; ", into: &reasons)
-                    Self.appendField(reasons, into: &b)
+                    CSVText.appendField(reasons, into: &b)
                     b.append(10)
                 }
                 buffer[c + 1] = b
@@ -218,27 +218,5 @@ extension ScoreBatch {
             var k = out.count - 1
             while units > 0 && k >= start { out[k] = UInt8(48 + units % 10); units /= 10; k -= 1 }
         }
-    }
-
-    /// A CSV field: as is, or quoted (with `""`) when it holds a comma, quote or line break.
-    static func field(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    static func appendField(_ s: String, into out: inout [UInt8]) {
-        var s = s
-        s.withUTF8 { appendField($0, into: &out) }
-    }
-
-    static func appendField(_ bytes: [UInt8], into out: inout [UInt8]) {
-        bytes.withUnsafeBufferPointer { appendField($0, into: &out) }
-    }
-
-    static func appendField(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        guard bytes.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { out.append(contentsOf: bytes); return }
-        out.append(34)
-        for c in bytes { if c == 34 { out.append(34) }; out.append(c) }
-        out.append(34)
     }
 }

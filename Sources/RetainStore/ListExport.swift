@@ -122,8 +122,8 @@ public struct ListExport: Sendable {
             let before = try previous.map {
                 try history.members(of: list, date: $0, records: previousRecords, margin: margin, threshold: threshold)
             } ?? []
-            let rows = records.filter { members.contains($0.customerID) && !before.contains($0.customerID) }
-            let data = render(rows, attributeNames: attributeNames)
+            let rows = records.indices.filter { members.contains(records[$0].customerID) && !before.contains(records[$0].customerID) }
+            let data = Data(render(records, rows: rows, attributeNames: attributeNames))
             let file = "\(list.fileStem).\(format.rawValue)"
             try AtomicFile.write(data, to: (directory as NSString).appendingPathComponent(file), permissions: 0o600)
             entries.append(.init(list: list.name, file: file, rows: rows.count, date: date, modelID: modelID,
@@ -139,46 +139,49 @@ public struct ListExport: Sendable {
         return manifest
     }
 
-    private func render(_ rows: [ScoreRecord], attributeNames: [(offset: Int, element: String)]) -> Data {
-        var out = ""
-        out.reserveCapacity(rows.count * 96)
+    /// The file's bytes: a header (CSV) and one line per record `rows` picks, in that order.
+    private func render(_ records: [ScoreRecord], rows: [Int], attributeNames: [(offset: Int, element: String)]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(rows.count * 160)
         let empty = [String](repeating: "", count: attributes?.names.count ?? 0)
+        @inline(__always) func put(_ s: String) { out.append(contentsOf: s.utf8) }
         switch format {
         case .csv:
-            out += (["customer_id"] + attributeNames.map(\.element) + Self.scoreColumns).map(Self.csvField).joined(separator: ",") + "\n"
-            for r in rows {
+            put((["customer_id"] + attributeNames.map(\.element) + Self.scoreColumns).map(CSVText.field).joined(separator: ","))
+            out.append(10)
+            for i in rows {
+                let r = records[i]
                 let attrs = attributes?.values[r.customerID] ?? empty
-                var fields = [r.customerID]
-                for a in attributeNames { fields.append(attrs[a.offset]) }
-                fields += [Self.number(r.churnProbability), r.riskTier, Self.number(r.predictedValue), r.segment, r.action,
-                           r.reasons.joined(separator: "; ")]
-                out += fields.map(Self.csvField).joined(separator: ",") + "\n"
+                CSVText.appendField(r.customerID, into: &out)
+                for a in attributeNames { out.append(44); CSVText.appendField(attrs[a.offset], into: &out) }
+                out.append(44); put(Self.number(r.churnProbability))
+                out.append(44); CSVText.appendField(r.riskTier, into: &out)
+                out.append(44); put(Self.number(r.predictedValue))
+                out.append(44); CSVText.appendField(r.segment, into: &out)
+                out.append(44); CSVText.appendField(r.action, into: &out)
+                out.append(44); CSVText.appendField(r.reasons.joined(separator: "; "), into: &out)
+                out.append(10)
             }
         case .jsonl:
-            for r in rows {
+            for i in rows {
+                let r = records[i]
                 let attrs = attributes?.values[r.customerID] ?? empty
-                var pairs = ["\"customer_id\":" + Self.jsonString(r.customerID)]
-                for a in attributeNames { pairs.append(Self.jsonString(a.element) + ":" + Self.jsonString(attrs[a.offset])) }
-                pairs.append("\"churn_probability\":" + Self.jsonNumber(r.churnProbability))
-                pairs.append("\"risk_tier\":" + Self.jsonString(r.riskTier))
-                pairs.append("\"predicted_value\":" + Self.jsonNumber(r.predictedValue))
-                pairs.append("\"segment\":" + Self.jsonString(r.segment))
-                pairs.append("\"action\":" + Self.jsonString(r.action))
-                pairs.append("\"reasons\":[" + r.reasons.map(Self.jsonString).joined(separator: ",") + "]")
-                out += "{" + pairs.joined(separator: ",") + "}\n"
+                put("{\"customer_id\":"); put(Self.jsonString(r.customerID))
+                for a in attributeNames { put(","); put(Self.jsonString(a.element)); put(":"); put(Self.jsonString(attrs[a.offset])) }
+                put(",\"churn_probability\":"); put(Self.jsonNumber(r.churnProbability))
+                put(",\"risk_tier\":"); put(Self.jsonString(r.riskTier))
+                put(",\"predicted_value\":"); put(Self.jsonNumber(r.predictedValue))
+                put(",\"segment\":"); put(Self.jsonString(r.segment))
+                put(",\"action\":"); put(Self.jsonString(r.action))
+                put(",\"reasons\":["); put(r.reasons.map(Self.jsonString).joined(separator: ",")); put("]}\n")
             }
         }
-        return Data(out.utf8)
+        return out
     }
 
     static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "" }
 
     static func jsonNumber(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
-
-    static func csvField(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
 
     static func jsonString(_ s: String) -> String {
         var out = "\""

@@ -121,8 +121,10 @@ struct ScoreCommand: ParsableCommand {
         let modelID = Self.modelID(bundle, path: model)
         if let out { try AtomicFile.write(parts: result.batch.csvChunks(), to: out); phase("csv") }
         if let db {
-            try ScoreHistory(path: db).write(result.batch.records(date: date, modelID: modelID), date: date, modelID: modelID)
-            phase("history")
+            let records = result.batch.records(date: date, modelID: modelID)
+            phase("history records")
+            try ScoreHistory(path: db).write(records, date: date, modelID: modelID)
+            phase("history write")
         }
         let drift = result.drift
         let seconds = Console.seconds() - started
