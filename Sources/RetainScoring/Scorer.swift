@@ -119,159 +119,44 @@ public struct Scorer: Sendable {
     /// - Throws: `BundleError.missingFeatures` when the input lacks a model (or segment) feature.
     public func score(_ input: ScoringInput) throws -> Result {
         let n = input.rowCount, p = input.names.count
-        let cols = try input.columns(bundle.features.map(\.name), model: modelName)
-        let segCols = try segments.map { try input.columns($0.features.map(\.name), model: modelName + " segments") }
-        let q = cols.count
-        let high = options.highThreshold ?? bundle.thresholds.high
-        let medium = options.mediumThreshold ?? bundle.thresholds.medium
-        let feats = bundle.features, coef = bundle.coefficients, intercept = bundle.intercept
-        let aovCol = input.column("aov_90d"), freqCol = input.column("purchase_frequency_per_30d")
-        let npsCol = input.column("nps_last"), tenureCol = input.column("tenure_days")
-        let periods = Double(bundle.churn.horizonDays) / 30
-        let floor = options.probabilityFloor
-
-        var prob = [Double](repeating: 0, count: n)
-        var value = [Double](repeating: 0, count: n)
-        var stake = [Double](repeating: 0, count: n)
-        var segment = [Int32](repeating: -1, count: n)
-        var flags = [ScoreFlags](repeating: [], count: n)
-        let r = options.reasonCount
-        var reasonCodes = [Int32](repeating: -1, count: n * r)
-        var reasonValues = [Double](repeating: .nan, count: n * r)
-        // Drift: bin counts of the model features (on a row sample), per chunk then merged.
-        let trained: [BinnedDistribution?] = bundle.trainingDistribution.map { td in
-            let byName = Dictionary(td.features.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-            return feats.map { byName[$0.name] }
-        } ?? []
-        let stride = max(1, n / Self.driftSampleRows)
-        // Plain arrays for the hot loop (no struct copies, no reference counting per element).
-        let fImpute = feats.map(\.impute), fLog = feats.map(\.log1p), fMean = feats.map(\.mean)
-        let fWeight = feats.indices.map { coef[$0] / feats[$0].scale }
-        let hasDrift = trained.map { $0 != nil }
-        var edgeStart = [Int](), edgeCount = [Int](), edgeFlat = [Double]()
-        for d in trained { edgeStart.append(edgeFlat.count); edgeCount.append(d?.edges.count ?? 0); edgeFlat += d?.edges ?? [] }
-        var driftCounts: [[Double]] = trained.map { [Double](repeating: 0, count: ($0?.edges.count ?? 0) + 1) }
-        let lock = NSLock()
-        let clv = options.clvValues
-        let values = input.values
+        let pass = try ScoringPass(scorer: self, names: input.names, expectedRows: n)
+        // Rows in parallel blocks; each block's results are joined in order at the end.
+        let block = 4096
         let ids = input.customerIDs
-        let newTenure = options.newTenureDays
-        // Unchecked copies for the innermost loop.
-        nonisolated(unsafe) let imputeP = Self.unsafeCopy(fImpute), logP = Self.unsafeCopy(fLog), meanP = Self.unsafeCopy(fMean)
-        nonisolated(unsafe) let weightP = Self.unsafeCopy(fWeight), colP = Self.unsafeCopy(cols), logTableP = Self.unsafeCopy(Log1pTable.table)
-        defer { imputeP.deallocate(); logP.deallocate(); meanP.deallocate(); weightP.deallocate(); colP.deallocate(); logTableP.deallocate() }
-
-        // Rows in parallel chunks; each chunk writes only its own slice.
-        let chunk = 4096
-        let chunks = (n + chunk - 1) / chunk
-        prob.withUnsafeMutableBufferPointer { probB in value.withUnsafeMutableBufferPointer { valB in stake.withUnsafeMutableBufferPointer { stB in
-        segment.withUnsafeMutableBufferPointer { segB in reasonCodes.withUnsafeMutableBufferPointer { reaB in flags.withUnsafeMutableBufferPointer { flB in
-        reasonValues.withUnsafeMutableBufferPointer { rawB in values.withUnsafeBufferPointer { xB in
-            nonisolated(unsafe) let probP = probB.baseAddress, valP = valB.baseAddress, stP = stB.baseAddress, segP = segB.baseAddress
-            nonisolated(unsafe) let reaP = reaB.baseAddress, rawP = rawB.baseAddress, flP = flB.baseAddress
-            nonisolated(unsafe) let x = xB.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: max(chunks, 1)) { c in
-                guard n > 0 else { return }
-                var best = [(Int, Double)](repeating: (-1, 0), count: r)
-                var counts: [[Double]] = trained.map { [Double](repeating: 0, count: ($0?.edges.count ?? 0) + 1) }
-                var std = [Double](repeating: 0, count: segments?.features.count ?? 0)
-                for row in (c * chunk)..<min(n, (c + 1) * chunk) {
-                    let base = row * p
-                    var z = intercept
-                    var filled = 0
-                    let sampled = !trained.isEmpty && row % stride == 0
-                    if sampled {
-                        for k in 0..<q where hasDrift[k] {
-                            let raw = x[base + cols[k]]
-                            let v0 = raw.isNaN ? fImpute[k] : raw
-                            var lo = 0, hi = edgeCount[k]
-                            let e0 = edgeStart[k]
-                            while lo < hi { let mid = (lo + hi) >> 1; if v0 > edgeFlat[e0 + mid] { lo = mid + 1 } else { hi = mid } }
-                            counts[k][lo] += 1
-                        }
-                    }
-                    // contribution_k = coef_k × (prepared x_k − mean_k) / scale_k, with coef / scale precomputed.
-                    for k in 0..<q {
-                        var t = x[base + colP[k]]
-                        if t.isNaN { t = imputeP[k] }
-                        if logP[k] {
-                            t = max(t, 0)
-                            if t < 1024, case let i = Int(t), Double(i) == t { t = logTableP[i] } else { t = Foundation.log1p(t) }
-                        }
-                        let contrib = (t - meanP[k]) * weightP[k]
-                        z += contrib
-                        if contrib > 0 && r > 0 {
-                            if filled < r { best[filled] = (k, contrib); filled += 1; insertionSort(&best, filled) }
-                            else if contrib > best[r - 1].1 { best[r - 1] = (k, contrib); insertionSort(&best, r) }
-                        }
-                    }
-                    let pr = bundle.calibrate(z)
-                    probP![row] = pr
-                    for j in 0..<r where j < filled {
-                        let k = best[j].0
-                        let rawValue = x[base + cols[k]]
-                        // "Above average" is the standardised value's sign (the missing value is imputed first).
-                        let above = feats[k].apply(rawValue) > 0
-                        reaP![row * r + j] = Int32(k * 2 + (above ? 1 : 0)); rawP![row * r + j] = rawValue
-                    }
-                    if let v = clv?[ids[row]] {
-                        valP![row] = v; stP![row] = v
-                    } else if let a = aovCol, let f = freqCol {
-                        let aov = x[base + a], freq = x[base + f]
-                        let rate = aov.isNaN || freq.isNaN ? 0 : aov * freq
-                        valP![row] = rate * periods / max(pr, floor)
-                        stP![row] = rate
-                    }
-                    var fl: ScoreFlags = []
-                    if let c = npsCol {
-                        let nps = x[base + c]
-                        if !nps.isNaN { if nps <= 6 { fl.insert(.detractor) } else if nps >= 9 { fl.insert(.promoter) } }
-                    }
-                    if let c = tenureCol, x[base + c] < newTenure { fl.insert(.new) }
-                    flP![row] = fl
-                    if let sb = segments, let sc = segCols {
-                        for (k, j) in sc.enumerated() { std[k] = sb.features[k].apply(x[base + j]) }
-                        var bestS = -1, bestD = Double.infinity
-                        for (s, centre) in sb.centres.enumerated() {
-                            var d = 0.0
-                            for k in 0..<std.count { let t = std[k] - centre[k]; d += t * t }
-                            if d < bestD { bestD = d; bestS = s }
-                        }
-                        segP![row] = Int32(bestS)
-                    }
-                }
-                if !trained.isEmpty {
-                    lock.lock()
-                    for k in counts.indices { for b in counts[k].indices { driftCounts[k][b] += counts[k][b] } }
-                    lock.unlock()
-                }
+        input.values.withUnsafeBufferPointer { xB in
+            nonisolated(unsafe) let x = xB.baseAddress
+            DispatchQueue.concurrentPerform(iterations: (n + block - 1) / block) { b in
+                let rows = (b * block)..<min(n, (b + 1) * block)
+                pass.score(block: b, x: x! + rows.lowerBound * p, rowCount: rows.count, ids: Array(ids[rows]), samplePosition: rows.lowerBound)
             }
-        } } } } } } } }
-
-        // Population cut-offs: top fraction of risk, top fraction of value.
-        let topFraction = options.topFraction ?? bundle.thresholds.topFraction
-        let riskCut = Self.topCut(prob, fraction: topFraction)
-        let valueCut = Self.topCut(stake, fraction: options.highValueFraction)
-        var tiers = [RiskTier](repeating: .low, count: n)
-        for row in 0..<n {
-            let pr = prob[row], st = stake[row]
-            if pr >= high || (riskCut.map { pr >= $0 } ?? false) { flags[row].insert(.atRisk) }
-            if st > 0, let vc = valueCut, st >= vc { flags[row].insert(.highValue) }
-            tiers[row] = pr >= high ? .high : pr >= medium ? .medium : .low
         }
-        let batch = ScoreBatch(customerIDs: ids, churnProbability: prob, riskTier: tiers, predictedValue: value,
-                               segmentIndex: segment, segmentNames: segments?.segments.map(\.name) ?? [], flags: flags,
-                               reasonCount: r, reasonCodes: reasonCodes, reasonValues: reasonValues,
-                               reasonTemplates: feats.map { ReasonCodes.Template(feature: $0.name) })
-        let drift = Drift.report(bundle: bundle, featureCounts: driftCounts, scores: prob)
-        return Result(batch: batch, drift: drift)
+        return pass.finish()
     }
 
-    /// A manually managed copy of `a` (deallocate it).
-    private static func unsafeCopy<T>(_ a: [T]) -> UnsafeMutableBufferPointer<T> {
-        let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(a.count, 1))
-        _ = b.initialize(from: a)
-        return b
+    /// Scores a prepared feature table (CSV) without holding it in memory: blocks of rows are parsed
+    /// and scored on several threads, and only the scores are kept.
+    ///
+    /// - Parameters:
+    ///   - path: The table; it needs the model's (and segments') feature columns.
+    ///   - idColumn: The customer id column (nil: rows are named by their 1-based row number).
+    ///   - blockBytes: About how much of the file one block holds.
+    /// - Throws: `BundleError.missingFeatures` naming the absent columns, or the reader's
+    ///   `FeaturesError` (file, line and column of the first bad cell).
+    public func score(csv path: String, idColumn: String?, blockBytes: Int = 1 << 18) throws -> Result {
+        let header = try FeatureTable.readHeader(path: path)
+        let needed = bundle.features.map(\.name) + (segments?.features.map(\.name) ?? [])
+        let missing = needed.filter { !header.contains($0) }
+        guard missing.isEmpty else { throw BundleError.missingFeatures(model: modelName, names: missing) }
+        let columns = wantedColumns().filter(header.contains)
+        final class Box: @unchecked Sendable { var pass: ScoringPass? }
+        let box = Box()
+        try FeatureTable.forEachBlock(path: path, idColumn: idColumn, columns: columns, allowMissing: true, blockBytes: blockBytes) { plan in
+            box.pass = try ScoringPass(scorer: self, names: columns, expectedRows: plan.maximumRows)
+        } body: { block in
+            box.pass!.score(block: block.index, x: block.values.baseAddress!, rowCount: block.rowCount, ids: block.ids,
+                            samplePosition: block.linesBefore)
+        }
+        return box.pass!.finish()
     }
 
     /// The smallest value among the top `fraction` of `v` (nil when the fraction selects nobody).
@@ -323,16 +208,4 @@ public struct Scorer: Sendable {
         }
         return out
     }
-}
-
-/// `log1p` at the integers 0...1023, precomputed: counts and day numbers are mostly small integers,
-/// and a table lookup gives `Foundation.log1p`'s result bit for bit.
-enum Log1pTable {
-    static let table: [Double] = (0..<1024).map { Foundation.log1p(Double($0)) }
-}
-
-@inline(__always)
-private func insertionSort(_ a: inout [(Int, Double)], _ count: Int) {
-    var i = count - 1
-    while i > 0 && a[i].1 > a[i - 1].1 { a.swapAt(i, i - 1); i -= 1 }
 }

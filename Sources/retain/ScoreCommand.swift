@@ -114,10 +114,18 @@ struct ScoreCommand: ParsableCommand {
             let now = Console.seconds(); Console.info(String(format: "%@: %.3f s", what, now - mark)); mark = now
         }
         phase("load bundles")
-        let input = try features != nil ? readTable(scorer) : buildFeatures(bundle)
-        phase("features")
-        let result = try ScoreCommand.scoreDay(scorer: scorer, rules: actionRules, input: input)
-        phase("score")
+        var result: Scorer.Result
+        if features != nil {
+            result = try scoreTable(scorer)  // read and scored block by block
+            phase("read and score")
+        } else {
+            let input = try buildFeatures(bundle)
+            phase("features")
+            result = try scorer.score(input)
+            phase("score")
+        }
+        actionRules.apply(to: &result.batch)
+        phase("actions")
         let modelID = Self.modelID(bundle, path: model)
         if let out { try AtomicFile.write(parts: result.batch.csvChunks(), to: out); phase("csv") }
         if let db {
@@ -150,14 +158,6 @@ struct ScoreCommand: ParsableCommand {
         }
     }
 
-    /// Scores one day and applies the action rules (turn the batch into history records with
-    /// `ScoreBatch.records(date:modelID:)`).
-    static func scoreDay(scorer: Scorer, rules: ActionRules, input: ScoringInput) throws -> Scorer.Result {
-        var result = try scorer.score(input)
-        rules.apply(to: &result.batch)
-        return result
-    }
-
     /// The model id written with every record: file name and the checksum's first 12 hex digits.
     static func modelID(_ b: ModelBundle, path: String) -> String {
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
@@ -188,37 +188,13 @@ struct ScoreCommand: ParsableCommand {
         return ScoringInput(result.features)
     }
 
-    private func readTable(_ scorer: Scorer) throws -> ScoringInput {
+    private func scoreTable(_ scorer: Scorer) throws -> Scorer.Result {
         guard let features else { throw CLIError("--features is required") }
-        let header = try Self.header(features)
-        let wanted = scorer.wantedColumns()
-        let needed = scorer.bundle.features.map(\.name) + (scorer.segments?.features.map(\.name) ?? [])
-        let missing = needed.filter { !header.contains($0) }
-        guard missing.isEmpty else { throw BundleError.missingFeatures(model: model, names: missing) }
-        if let id, !header.contains(id) { throw CLIError("\(features): no id column '\(id)' in the header.") }
-        let table = try FeatureTable.readCSV(path: features, idColumn: id, columns: wanted.filter(header.contains), allowMissing: true)
-        return ScoringInput(table)
-    }
-
-    /// The header names of a CSV file (first line).
-    static func header(_ path: String) throws -> [String] {
-        guard let h = FileHandle(forReadingAtPath: path) else { throw CLIError("cannot read \(path).") }
-        defer { try? h.close() }
-        var bytes = Data()
-        while true {
-            let chunk = h.readData(ofLength: 65_536)
-            if chunk.isEmpty { break }
-            if let nl = chunk.firstIndex(of: UInt8(ascii: "\n")) { bytes.append(chunk[chunk.startIndex..<nl]); break }
-            bytes.append(chunk)
+        if let id, !(try FeatureTable.readHeader(path: features)).contains(id) {
+            throw CLIError("\(features): no id column '\(id)' in the header.")
         }
-        var line = String(decoding: bytes, as: UTF8.self)
-        if line.hasPrefix("\u{FEFF}") { line.removeFirst() }
-        if line.hasSuffix("\r") { line.removeLast() }
-        return line.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        }
+        return try scorer.score(csv: features, idColumn: id)
     }
-
 }
 
 /// The `--json` output of `retain score`.

@@ -275,6 +275,55 @@ final class FeatureTableCSVTests: XCTestCase {
         for chunks in [2, 16, 64] { XCTAssertEqual(message(chunks, 2), expected) }
     }
 
+    // MARK: - Streaming blocks
+
+    func testStreamedBlocksJoinToTheWholeTableAndReportTheSameFirstError() throws {
+        var rng = SplitMix64(seed: 11)
+        var text = "\u{FEFF}id,a,b,skip,c\n"
+        for r in 0..<2_000 {
+            let id = r % 7 == 0 ? "\"id \(r), \"\"q\"\"\nnext\"" : "c\(r)"
+            let skip = r % 5 == 0 ? "\"x\ny\"" : "s"
+            text += "\(id),\(Double(Int(rng.next() % 2_000_001) - 1_000_000) / 1e4),\(r % 13 == 0 ? "" : String(rng.next() % 1000)),\(skip),\(Double(r) / 8)"
+            text += r % 11 == 0 ? "\r\n" : "\n"
+            if r % 97 == 0 { text += "\n" }
+        }
+        let path = try write(text, name: "blocks.csv")
+        let whole = try FeatureTable.readCSV(path: path, idColumn: "id", columns: ["c", "a", "b"], allowMissing: true)
+        XCTAssertEqual(try FeatureTable.readHeader(path: path), ["id", "a", "b", "skip", "c"])
+        for blockBytes in [64, 1_000, 10_000, 1 << 18] {
+            let lock = NSLock()
+            var blocks: [Int: (ids: [String], values: [Double])] = [:]
+            var planned = FeatureBlockPlan(blockCount: 0, maximumRows: 0)
+            let rows = try FeatureTable.forEachBlock(path: path, idColumn: "id", columns: ["c", "a", "b"], allowMissing: true,
+                                                     blockBytes: blockBytes, plan: { planned = $0 }) { block in
+                XCTAssertEqual(block.values.count, block.rowCount * 3)
+                lock.lock(); blocks[block.index] = (block.ids ?? [], Array(block.values)); lock.unlock()
+            }
+            XCTAssertEqual(rows, 2_000)
+            XCTAssertGreaterThanOrEqual(planned.maximumRows, rows)
+            XCTAssertLessThanOrEqual(blocks.count, planned.blockCount)
+            if blockBytes < 10_000 { XCTAssertGreaterThan(blocks.count, 10, "small blocks should cut the file") }
+            let order = blocks.keys.sorted()
+            XCTAssertEqual(order.flatMap { blocks[$0]!.ids }, whole.ids, "blockBytes \(blockBytes)")
+            let values = order.flatMap { blocks[$0]!.values }
+            XCTAssertEqual(values.count, whole.values.count)
+            XCTAssertTrue(zip(values, whole.values).allSatisfy { $0.bitPattern == $1.bitPattern }, "blockBytes \(blockBytes)")
+        }
+        // A bad cell two thirds in: the same message as reading the whole table.
+        var broken = text
+        let cut = broken.index(broken.startIndex, offsetBy: broken.count * 2 / 3)
+        let lineStart = broken[cut...].range(of: "\nc")!.upperBound
+        broken.insert(contentsOf: "zz", at: broken.index(after: broken[lineStart...].firstIndex(of: ",")!))  // column a
+        let brokenPath = try write(broken, name: "broken.csv")
+        var expected = ""
+        XCTAssertThrowsError(try FeatureTable.readCSV(path: brokenPath, idColumn: "id", columns: ["c", "a", "b"], allowMissing: true)) { expected = "\($0)" }
+        XCTAssertTrue(expected.contains("line"), expected)
+        XCTAssertThrowsError(try FeatureTable.forEachBlock(path: brokenPath, idColumn: "id", columns: ["c", "a", "b"], allowMissing: true,
+                                                           blockBytes: 1_000, plan: { _ in }, body: { _ in })) { error in
+            XCTAssertEqual("\(error)", expected)
+        }
+    }
+
     // MARK: - Table operations
 
     func testRemovingAndSelectingColumns() throws {

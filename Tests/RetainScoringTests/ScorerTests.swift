@@ -84,6 +84,49 @@ final class ScorerTests: XCTestCase {
     }
 }
 
+final class ScoreCSVTests: XCTestCase {
+    func testScoringATableFileBlockByBlockEqualsScoringItInMemory() throws {
+        var g = SplitMix(5)
+        var text = "customer_id," + HandModel.names.joined(separator: ",") + ",ignored\n"
+        var rows: [(String, [Double])] = []
+        for i in 0..<3_000 {
+            let v = [Double(g.below(120)), Double(g.below(300)) / 100, Double(g.below(6)), Double(g.below(11)),
+                     Double(g.below(90)), Double(g.below(5)), Double(g.below(900))]
+            rows.append(("c\(i)", v))
+            // Every 17th NPS cell is empty (missing), every 29th line is followed by a blank line.
+            text += "c\(i)," + v.enumerated().map { $0.offset == 3 && i % 17 == 0 ? "" : "\($0.element)" }.joined(separator: ",") + ",x\n"
+            if i % 29 == 0 { text += "\n" }
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("score-csv-\(UUID().uuidString).csv")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        var values = rows.flatMap(\.1)
+        for i in stride(from: 0, to: rows.count, by: 17) { values[i * HandModel.names.count + 3] = .nan }
+        let scorer = Scorer(bundle: HandModel.bundle(topFraction: 0.1))
+        let memory = try scorer.score(ScoringInput(names: HandModel.names, customerIDs: rows.map(\.0), values: values)).batch
+        for blockBytes in [200, 5_000, 1 << 18] {
+            let file = try scorer.score(csv: url.path, idColumn: "customer_id", blockBytes: blockBytes).batch
+            XCTAssertEqual(file.count, 3_000)
+            XCTAssertEqual(file.scores, memory.scores, "blockBytes \(blockBytes)")
+        }
+        XCTAssertGreaterThan(memory.scores.filter { !$0.reasons.isEmpty }.count, 1_000, "the comparison should cover reasons")
+        // Without an id column, rows are numbered in file order (blank lines do not count).
+        let numbered = try scorer.score(csv: url.path, idColumn: nil, blockBytes: 200).batch
+        XCTAssertEqual(numbered.customerIDs.prefix(3), ["1", "2", "3"])
+        XCTAssertEqual(numbered.customerIDs.last, "3000")
+        XCTAssertEqual(numbered.churnProbability, memory.churnProbability)
+    }
+
+    func testATableWithoutTheModelColumnsIsRefusedNamingThem() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("score-csv-\(UUID().uuidString).csv")
+        try "customer_id,recency_purchase_days,nps_last\nc1,3,4\n".write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        XCTAssertThrowsError(try Scorer(bundle: HandModel.bundle(), modelName: "m.json").score(csv: url.path, idColumn: "customer_id")) { e in
+            XCTAssertEqual(e as? BundleError, .missingFeatures(model: "m.json", names: ["trend_login_30d", "tickets_30d"]))
+        }
+    }
+}
+
 final class TopCutTests: XCTestCase {
     func testKthLargestAgreesWithSortingIncludingTies() {
         var g = SplitMix(11)

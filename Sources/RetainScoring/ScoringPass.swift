@@ -1,0 +1,243 @@
+import Foundation
+import RetainFeatures
+
+/// The per-row part of scoring, block by block: probability, value, segment, reasons and the
+/// flags that need no population cut-off. Blocks may arrive in any order and on several threads;
+/// `finish()` joins them in block order and applies the population cut-offs (`Scorer.score`).
+final class ScoringPass: @unchecked Sendable {
+    /// One block's results, `rows` long (reasons `rows × reasonCount`).
+    struct BlockScores {
+        var ids: [String] = []
+        var prob: [Double] = [], value: [Double] = [], stake: [Double] = []
+        var segment: [Int32] = [], flags: [ScoreFlags] = []
+        var reasonCodes: [Int32] = [], reasonValues: [Double] = []
+    }
+
+    let scorer: Scorer
+    let width: Int
+    let q: Int
+    let cols: [Int]
+    let segCols: [Int]?
+    let aovCol: Int?, freqCol: Int?, npsCol: Int?, tenureCol: Int?
+    let trained: [BinnedDistribution?]
+    /// Feature drift is counted on rows whose sample position is a multiple of this.
+    let driftStride: Int
+    // Unchecked copies of the per-feature constants for the innermost loop (freed in deinit).
+    let impute: UnsafeMutableBufferPointer<Double>, logs: UnsafeMutableBufferPointer<Bool>
+    let mean: UnsafeMutableBufferPointer<Double>, weight: UnsafeMutableBufferPointer<Double>
+    let colP: UnsafeMutableBufferPointer<Int>, logTable: UnsafeMutableBufferPointer<Double>
+    let edgeStart: [Int], edgeCount: [Int], edgeFlat: [Double]
+
+    private let lock = NSLock()
+    private var blocks: [Int: BlockScores] = [:]
+    private var driftCounts: [[Double]]
+
+    /// - Parameters:
+    ///   - names: The input's column names (row-major rows of this width).
+    ///   - expectedRows: About how many rows will come (sets the drift sample's stride).
+    init(scorer: Scorer, names: [String], expectedRows: Int) throws {
+        self.scorer = scorer
+        let bundle = scorer.bundle, feats = bundle.features
+        width = names.count
+        let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        func columns(_ wanted: [String], model: String) throws -> [Int] {
+            let missing = wanted.filter { index[$0] == nil }
+            guard missing.isEmpty else { throw BundleError.missingFeatures(model: model, names: missing) }
+            return wanted.map { index[$0]! }
+        }
+        cols = try columns(feats.map(\.name), model: scorer.modelName)
+        segCols = try scorer.segments.map { try columns($0.features.map(\.name), model: scorer.modelName + " segments") }
+        q = cols.count
+        aovCol = index["aov_90d"]; freqCol = index["purchase_frequency_per_30d"]
+        npsCol = index["nps_last"]; tenureCol = index["tenure_days"]
+        trained = bundle.trainingDistribution.map { td in
+            let byName = Dictionary(td.features.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            return feats.map { byName[$0.name] }
+        } ?? []
+        driftStride = max(1, expectedRows / Scorer.driftSampleRows)
+        var starts = [Int](), counts = [Int](), flat = [Double]()
+        for d in trained { starts.append(flat.count); counts.append(d?.edges.count ?? 0); flat += d?.edges ?? [] }
+        edgeStart = starts; edgeCount = counts; edgeFlat = flat
+        driftCounts = trained.map { [Double](repeating: 0, count: ($0?.edges.count ?? 0) + 1) }
+        impute = Self.unsafeCopy(feats.map(\.impute))
+        logs = Self.unsafeCopy(feats.map(\.log1p))
+        mean = Self.unsafeCopy(feats.map(\.mean))
+        weight = Self.unsafeCopy(feats.indices.map { bundle.coefficients[$0] / feats[$0].scale })
+        colP = Self.unsafeCopy(cols)
+        logTable = Self.unsafeCopy(Log1pTable.table)
+    }
+
+    deinit {
+        impute.deallocate(); logs.deallocate(); mean.deallocate(); weight.deallocate(); colP.deallocate(); logTable.deallocate()
+    }
+
+    private static func unsafeCopy<T>(_ a: [T]) -> UnsafeMutableBufferPointer<T> {
+        let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(a.count, 1))
+        _ = b.initialize(from: a)
+        return b
+    }
+
+    /// Scores `rowCount` rows at `x` (row-major, `width` wide) as block `block`.
+    ///
+    /// - Parameter samplePosition: The first row's position for the drift sample (rows at a multiple
+    ///   of the stride are counted), so the sample does not depend on how the rows were cut.
+    ///   - ids: The rows' customer ids; nil: numbered 1, 2, ... in file order by `finish()`.
+    func score(block: Int, x: UnsafePointer<Double>, rowCount n: Int, ids: [String]?, samplePosition: Int) {
+        let bundle = scorer.bundle, options = scorer.options
+        let r = options.reasonCount, p = width, q = q
+        let intercept = bundle.intercept
+        let periods = Double(bundle.churn.horizonDays) / 30
+        let floor = options.probabilityFloor, newTenure = options.newTenureDays
+        let clv = options.clvValues
+        var out = BlockScores()
+        out.ids = ids ?? []
+        out.prob = [Double](repeating: 0, count: n)
+        out.value = [Double](repeating: 0, count: n)
+        out.stake = [Double](repeating: 0, count: n)
+        out.segment = [Int32](repeating: -1, count: n)
+        out.flags = [ScoreFlags](repeating: [], count: n)
+        out.reasonCodes = [Int32](repeating: -1, count: n * r)
+        out.reasonValues = [Double](repeating: .nan, count: n * r)
+        var best = [(Int, Double)](repeating: (-1, 0), count: r)
+        var counts: [[Double]] = trained.map { [Double](repeating: 0, count: ($0?.edges.count ?? 0) + 1) }
+        var std = [Double](repeating: 0, count: scorer.segments?.features.count ?? 0)
+        let contribution = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(q, 1))
+        defer { contribution.deallocate() }
+        let imputeP = impute, logP = logs, meanP = mean, weightP = weight, colP = colP, logTableP = logTable
+        // Class properties and the calibration in locals: no reference counting inside the row loop.
+        let cols = cols, trained = trained, edgeStart = edgeStart, edgeCount = edgeCount, edgeFlat = edgeFlat
+        let segCols = segCols, segments = scorer.segments
+        let aovCol = aovCol, freqCol = freqCol, npsCol = npsCol, tenureCol = tenureCol, driftStride = driftStride
+        let isotonic = bundle.calibrationMethod == "isotonic" ? bundle.isotonic : nil
+        let platt = bundle.calibrationMethod == "platt" ? bundle.calibration : nil
+        for row in 0..<n {
+            let base = row * p
+            var z = intercept
+            var filled = 0
+            if !trained.isEmpty && (samplePosition + row) % driftStride == 0 {
+                for k in 0..<q where trained[k] != nil {
+                    let raw = x[base + cols[k]]
+                    let v0 = raw.isNaN ? imputeP[k] : raw
+                    var lo = 0, hi = edgeCount[k]
+                    let e0 = edgeStart[k]
+                    while lo < hi { let mid = (lo + hi) >> 1; if v0 > edgeFlat[e0 + mid] { lo = mid + 1 } else { hi = mid } }
+                    counts[k][lo] += 1
+                }
+            }
+            // contribution_k = coef_k × (prepared x_k − mean_k) / scale_k, with coef / scale precomputed;
+            // kept in a buffer, so this loop has no data-dependent branch but the log's.
+            for k in 0..<q {
+                let raw = x[base + colP[k]]
+                var t = raw.isNaN ? imputeP[k] : raw
+                if logP[k] {
+                    t = max(t, 0)
+                    if t < 1024, case let i = Int(t), Double(i) == t { t = logTableP[i] } else { t = Foundation.log1p(t) }
+                }
+                let contrib = (t - meanP[k]) * weightP[k]
+                contribution[k] = contrib
+                z += contrib
+            }
+            // The r largest positive contributions, largest first (on a tie the earlier feature first).
+            if r > 0 {
+                var cutoff = 0.0
+                for k in 0..<q where contribution[k] > cutoff {
+                    let c = contribution[k]
+                    if filled < r { best[filled] = (k, c); filled += 1; insertionSort(&best, filled) }
+                    else { best[r - 1] = (k, c); insertionSort(&best, r) }
+                    if filled == r { cutoff = best[r - 1].1 }
+                }
+            }
+            // = bundle.calibrate(z)
+            let pr = isotonic.map { $0.apply(z) } ?? platt.map { $0.apply(z) } ?? sigmoid(z)
+            out.prob[row] = pr
+            for j in 0..<filled {
+                let k = best[j].0
+                let rawValue = x[base + colP[k]]
+                // "Above average": the standardised value is positive. A reason's contribution
+                // (value − mean) × coef / scale is positive, so that is the sign of coef / scale.
+                let above = weightP[k] > 0
+                out.reasonCodes[row * r + j] = Int32(k * 2 + (above ? 1 : 0))
+                out.reasonValues[row * r + j] = rawValue
+            }
+            if let ids, let v = clv?[ids[row]] {
+                out.value[row] = v; out.stake[row] = v
+            } else if let a = aovCol, let f = freqCol {
+                let aov = x[base + a], freq = x[base + f]
+                let rate = aov.isNaN || freq.isNaN ? 0 : aov * freq
+                out.value[row] = rate * periods / max(pr, floor)
+                out.stake[row] = rate
+            }
+            var fl: ScoreFlags = []
+            if let c = npsCol {
+                let nps = x[base + c]
+                if !nps.isNaN { if nps <= 6 { fl.insert(.detractor) } else if nps >= 9 { fl.insert(.promoter) } }
+            }
+            if let c = tenureCol, x[base + c] < newTenure { fl.insert(.new) }
+            out.flags[row] = fl
+            if let sb = segments, let sc = segCols {
+                for (k, j) in sc.enumerated() { std[k] = sb.features[k].apply(x[base + j]) }
+                var bestS = -1, bestD = Double.infinity
+                for (s, centre) in sb.centres.enumerated() {
+                    var d = 0.0
+                    for k in 0..<std.count { let t = std[k] - centre[k]; d += t * t }
+                    if d < bestD { bestD = d; bestS = s }
+                }
+                out.segment[row] = Int32(bestS)
+            }
+        }
+        lock.lock()
+        blocks[block] = out
+        for k in counts.indices { for b in counts[k].indices { driftCounts[k][b] += counts[k][b] } }
+        lock.unlock()
+    }
+
+    /// Joins the blocks in order, sets `at_risk` / `high_value` from the population cut-offs and the
+    /// tiers, and measures drift.
+    func finish() -> Scorer.Result {
+        let bundle = scorer.bundle, options = scorer.options
+        let order = blocks.keys.sorted()
+        func joined<T>(_ part: (BlockScores) -> [T]) -> [T] {
+            var all: [T] = []
+            all.reserveCapacity(order.reduce(0) { $0 + part(blocks[$1]!).count })
+            for k in order { all += part(blocks[k]!) }
+            return all
+        }
+        let prob = joined(\.prob)
+        var ids = joined(\.ids)
+        if ids.count != prob.count { ids = (0..<prob.count).map { String($0 + 1) } }  // no id column: row numbers
+        let value = joined(\.value), stake = joined(\.stake)
+        let segment = joined(\.segment), reasonCodes = joined(\.reasonCodes), reasonValues = joined(\.reasonValues)
+        var flags = joined(\.flags)
+        blocks = [:]
+        let n = prob.count
+        let high = options.highThreshold ?? bundle.thresholds.high
+        let medium = options.mediumThreshold ?? bundle.thresholds.medium
+        // Population cut-offs: top fraction of risk, top fraction of value.
+        let riskCut = Scorer.topCut(prob, fraction: options.topFraction ?? bundle.thresholds.topFraction)
+        let valueCut = Scorer.topCut(stake, fraction: options.highValueFraction)
+        var tiers = [RiskTier](repeating: .low, count: n)
+        for row in 0..<n {
+            let pr = prob[row], st = stake[row]
+            if pr >= high || (riskCut.map { pr >= $0 } ?? false) { flags[row].insert(.atRisk) }
+            if st > 0, let vc = valueCut, st >= vc { flags[row].insert(.highValue) }
+            tiers[row] = pr >= high ? .high : pr >= medium ? .medium : .low
+        }
+        let batch = ScoreBatch(customerIDs: ids, churnProbability: prob, riskTier: tiers, predictedValue: value,
+                               segmentIndex: segment, segmentNames: scorer.segments?.segments.map(\.name) ?? [], flags: flags,
+                               reasonCount: options.reasonCount, reasonCodes: reasonCodes, reasonValues: reasonValues,
+                               reasonTemplates: bundle.features.map { ReasonCodes.Template(feature: $0.name) })
+        return Scorer.Result(batch: batch, drift: Drift.report(bundle: bundle, featureCounts: driftCounts, scores: prob))
+    }
+}
+
+/// `log1p` at the integers 0...1023, precomputed: counts and day numbers are mostly small integers,
+/// and a table lookup gives `Foundation.log1p`'s result bit for bit.
+enum Log1pTable {
+    static let table: [Double] = (0..<1024).map { Foundation.log1p(Double($0)) }
+}
+
+@inline(__always)
+private func insertionSort(_ a: inout [(Int, Double)], _ count: Int) {
+    var i = count - 1
+    while i > 0 && a[i].1 > a[i - 1].1 { a.swapAt(i, i - 1); i -= 1 }
+}
