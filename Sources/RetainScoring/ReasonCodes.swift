@@ -38,35 +38,60 @@ public enum ReasonCodes {
     public struct Template: Sendable {
         enum Kind: Sendable { case activity, absence(String), lastSeen(String), trend(String), tickets(String), npsLast, binary(String, String),
                               tenure, activeDays(String), spend(String), count(String, String, String), generic }
+        /// How the text is put together; the byte pieces `a`, `b`, `missing` are prepared once.
+        enum Shape: Sendable { case days, trend, tickets, nps, binary, plain, count, generic }
         let name: String
-        let kind: Kind
+        let shape: Shape
+        /// Text pieces in UTF-8 (see `append`): `a` and `b` depend on the shape; `missing` is the
+        /// text for a missing value of a `days` shape; `nameBytes` feeds the generic fallback.
+        let a: [UInt8], b: [UInt8], missing: [UInt8], nameBytes: [UInt8]
 
         public init(feature name: String) {
             self.name = name
-            if name == "recency_days" { kind = .activity; return }
+            let kind = Self.kind(of: name)
+            nameBytes = Array(name.utf8)
+            func u(_ s: String) -> [UInt8] { Array(s.utf8) }
+            switch kind {
+            case .activity: (shape, a, b, missing) = (.days, u("no activity in "), u(" days"), u("no activity ever recorded"))
+            case .absence(let role): (shape, a, b, missing) = (.days, u("no \(role) in "), u(" days"), u("no \(role) ever recorded"))
+            case .lastSeen(let role): (shape, a, b, missing) = (.days, u("last \(role) "), u(" days ago"), u("no \(role) ever recorded"))
+            case .trend(let what): (shape, a, b, missing) = (.trend, u(what), [], [])
+            case .tickets(let w): (shape, a, b, missing) = (.tickets, u(" in \(w) days"), [], [])
+            case .npsLast: (shape, a, b, missing) = (.nps, [], [], [])
+            case .binary(let yes, let no): (shape, a, b, missing) = (.binary, u(yes), u(no), [])
+            case .tenure: (shape, a, b, missing) = (.plain, u("customer for "), u(" days"), [])
+            case .activeDays(let w): (shape, a, b, missing) = (.plain, u("active on "), u(" of the last \(w) days"), [])
+            case .spend(let w): (shape, a, b, missing) = (.plain, u("spent "), u(" in \(w) days"), [])
+            case .count(let w, let one, let many): (shape, a, b, missing) = (.count, u(" \(one) in \(w) days"), u(" \(many) in \(w) days"), [])
+            case .generic: (shape, a, b, missing) = (.generic, [], [], [])
+            }
+        }
+
+        static func kind(of name: String) -> Kind {
+            if name == "recency_days" { return .activity }
             if name.hasPrefix("recency_"), name.hasSuffix("_days") {
                 let role = ReasonCodes.words(String(name.dropFirst("recency_".count).dropLast("_days".count)))
-                kind = ReasonCodes.absenceRoles.contains(role) ? .absence(role) : .lastSeen(role); return
+                return ReasonCodes.absenceRoles.contains(role) ? .absence(role) : .lastSeen(role)
             }
             if name.hasPrefix("trend_"), name.hasSuffix("_30d") {
-                kind = .trend(ReasonCodes.plural(ReasonCodes.words(String(name.dropFirst("trend_".count).dropLast("_30d".count))))); return
+                return .trend(ReasonCodes.plural(ReasonCodes.words(String(name.dropFirst("trend_".count).dropLast("_30d".count)))))
             }
-            if let w = ReasonCodes.window(name, prefixes: ["tickets_", "n_ticket_opened_"]) { kind = .tickets(w); return }
+            if let w = ReasonCodes.window(name, prefixes: ["tickets_", "n_ticket_opened_"]) { return .tickets(w) }
             switch name {
-            case "nps_last": kind = .npsLast; return
-            case "nps_detractor": kind = .binary("NPS detractor", "not an NPS detractor"); return
-            case "nps_promoter": kind = .binary("NPS promoter", "not an NPS promoter"); return
-            case "email_unsubscribed": kind = .binary("unsubscribed from email", "still subscribed to email"); return
-            case "tenure_days": kind = .tenure; return
+            case "nps_last": return .npsLast
+            case "nps_detractor": return .binary("NPS detractor", "not an NPS detractor")
+            case "nps_promoter": return .binary("NPS promoter", "not an NPS promoter")
+            case "email_unsubscribed": return .binary("unsubscribed from email", "still subscribed to email")
+            case "tenure_days": return .tenure
             default: break
             }
-            if let w = ReasonCodes.window(name, prefixes: ["active_days_"]) { kind = .activeDays(w); return }
-            if let w = ReasonCodes.window(name, prefixes: ["sum_purchase_"]) { kind = .spend(w); return }
+            if let w = ReasonCodes.window(name, prefixes: ["active_days_"]) { return .activeDays(w) }
+            if let w = ReasonCodes.window(name, prefixes: ["sum_purchase_"]) { return .spend(w) }
             if name.hasPrefix("n_"), let w = ReasonCodes.window(name, prefixes: ["n_"]) {
                 let core = ReasonCodes.words(String(name.dropFirst(2).dropLast("_\(w)d".count)))
-                kind = .count(w, core, ReasonCodes.plural(core)); return
+                return .count(w, core, ReasonCodes.plural(core))
             }
-            kind = .generic
+            return .generic
         }
 
         /// The reason for raw value `v` (NaN = missing); `above`: above the training average.
@@ -78,32 +103,25 @@ public enum ReasonCodes {
 
         /// Appends the reason's UTF-8 text to `out` (what `text(value:above:)` returns, without a String per call).
         public func append(value v: Double, above: Bool, into out: inout [UInt8]) {
-            @inline(__always) func put(_ s: String) { out.append(contentsOf: s.utf8) }
             @inline(__always) func num(_ x: Double) { ReasonCodes.appendNumber(x, into: &out) }
-            switch kind {
-            case .activity:
-                if v.isNaN { put("no activity ever recorded") } else { put("no activity in "); num(v.rounded()); put(" days") }
-            case .absence(let role):
-                if v.isNaN { put("no "); put(role); put(" ever recorded") } else { put("no "); put(role); put(" in "); num(v.rounded()); put(" days") }
-            case .lastSeen(let role):
-                if v.isNaN { put("no "); put(role); put(" ever recorded") } else { put("last "); put(role); put(" "); num(v.rounded()); put(" days ago") }
-            case .trend(let what) where !v.isNaN:
-                put(what)
-                if v < 1 { put(" down "); num((100 * (1 - v)).rounded()); put("% vs previous month") }
-                else if v > 1 { put(" up "); num((100 * (v - 1)).rounded()); put("% vs previous month") }
-                else { put(" flat vs previous month") }
-            case .tickets(let w) where !v.isNaN: num(v); put(" support ticket"); if v != 1 { put("s") }; put(" in "); put(w); put(" days")
-            case .npsLast where !v.isNaN: put("NPS "); num(v); put(v <= 6 ? " (detractor)" : v >= 9 ? " (promoter)" : " (passive)")
-            case .binary(let yes, let no): put(v == 1 ? yes : no)
-            case .tenure where !v.isNaN: put("customer for "); num(v); put(" days")
-            case .activeDays(let w) where !v.isNaN: put("active on "); num(v); put(" of the last "); put(w); put(" days")
-            case .spend(let w) where !v.isNaN: put("spent "); num(v); put(" in "); put(w); put(" days")
-            case .count(let w, let one, let many) where !v.isNaN:
-                if v <= 1 && !above { put("only ") }
-                num(v); put(" "); put(v == 1 ? one : many); put(" in "); put(w); put(" days")
+            switch shape {
+            case .days:
+                if v.isNaN { out += missing } else { out += a; num(v.rounded()); out += b }
+            case .trend where !v.isNaN:
+                out += a
+                if v < 1 { out += " down ".utf8; num((100 * (1 - v)).rounded()); out += "% vs previous month".utf8 }
+                else if v > 1 { out += " up ".utf8; num((100 * (v - 1)).rounded()); out += "% vs previous month".utf8 }
+                else { out += " flat vs previous month".utf8 }
+            case .tickets where !v.isNaN: num(v); out += (v == 1 ? " support ticket" : " support tickets").utf8; out += a
+            case .nps where !v.isNaN: out += "NPS ".utf8; num(v); out += (v <= 6 ? " (detractor)" : v >= 9 ? " (promoter)" : " (passive)").utf8
+            case .binary: out += v == 1 ? a : b
+            case .plain where !v.isNaN: out += a; num(v); out += b
+            case .count where !v.isNaN:
+                if v <= 1 && !above { out += "only ".utf8 }
+                num(v); out += v == 1 ? a : b
             default:
-                put(name)
-                if v.isNaN { put(" missing") } else { put(above ? " high (" : " low ("); num(v); put(")") }
+                out += nameBytes
+                if v.isNaN { out += " missing".utf8 } else { out += (above ? " high (" : " low (").utf8; num(v); out.append(UInt8(ascii: ")")) }
             }
         }
     }

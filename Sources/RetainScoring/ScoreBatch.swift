@@ -94,7 +94,7 @@ public struct ScoreBatch: Sendable {
         var out: [String] = []
         for j in 0..<reasonCount {
             var bytes: [UInt8] = []
-            guard appendReason(i, j, into: &bytes) else { break }
+            guard appendReason(i, j, templates: reasonTemplates, into: &bytes) else { break }
             out.append(String(decoding: bytes, as: UTF8.self))
         }
         return out
@@ -102,18 +102,23 @@ public struct ScoreBatch: Sendable {
 
     /// Appends customer `i`'s reasons, joined by `separator`, to `out`.
     public func appendReasons(_ i: Int, separator: String, into out: inout [UInt8]) {
+        appendReasons(i, separator: separator, templates: reasonTemplates, into: &out)
+    }
+
+    /// `appendReasons` with the given copy of the templates.
+    func appendReasons(_ i: Int, separator: String, templates: [ReasonCodes.Template], into out: inout [UInt8]) {
         for j in 0..<reasonCount {
             if j > 0 && reasonCodes[i * reasonCount + j] >= 0 { out.append(contentsOf: separator.utf8) }
-            guard appendReason(i, j, into: &out) else { break }
+            guard appendReason(i, j, templates: templates, into: &out) else { break }
         }
     }
 
     /// Appends reason `j` of customer `i`; false when the slot is empty.
     @inline(__always)
-    private func appendReason(_ i: Int, _ j: Int, into out: inout [UInt8]) -> Bool {
+    private func appendReason(_ i: Int, _ j: Int, templates: [ReasonCodes.Template], into out: inout [UInt8]) -> Bool {
         let code = reasonCodes[i * reasonCount + j]
         guard code >= 0 else { return false }
-        reasonTemplates[Int(code >> 1)].append(value: reasonValues[i * reasonCount + j], above: code & 1 == 1, into: &out)
+        templates[Int(code >> 1)].append(value: reasonValues[i * reasonCount + j], above: code & 1 == 1, into: &out)
         return true
     }
 
@@ -171,13 +176,16 @@ extension ScoreBatch {
         var out = [[UInt8]](repeating: [], count: pieces + 1)
         out[0] = Array(Self.csvHeader.utf8)
         let flagText = (0..<32).map { ScoreFlags(rawValue: UInt8($0)).names.joined(separator: ";") }
-        let quotedSegments = segmentNames.map(CSVText.field)
-        let quotedActions = actionIDs.map(CSVText.field)
-        let quotedFlags = flagText.map(CSVText.field)
-        let tierNames = RiskTier.allCases.map { Array($0.name.utf8) }
         out.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let buffer = buffer
             DispatchQueue.concurrentPerform(iterations: pieces) { c in
+                // Each piece builds its own copies of the shared texts: reference counts on strings
+                // shared by both threads would bounce a cache line per field.
+                let quotedSegments = segmentNames.map { Array(CSVText.field($0).utf8) }
+                let quotedActions = actionIDs.map { Array(CSVText.field($0).utf8) }
+                let quotedFlags = flagText.map { Array(CSVText.field($0).utf8) }
+                let tierNames = RiskTier.allCases.map { Array($0.name.utf8) }
+                let templates = reasonTemplates.map { ReasonCodes.Template(feature: String(decoding: Array($0.name.utf8), as: UTF8.self)) }
                 var b: [UInt8] = []
                 let rows = (c * rowsPerChunk)..<min(n, (c + 1) * rowsPerChunk)
                 b.reserveCapacity(rows.count * 160)
@@ -187,12 +195,12 @@ extension ScoreBatch {
                     Self.appendFixed(churnProbability[i], digits: 6, into: &b); b.append(44)
                     b.append(contentsOf: tierNames[Int(riskTier[i].rawValue)]); b.append(44)
                     Self.appendFixed(predictedValue[i], digits: 2, into: &b); b.append(44)
-                    if segmentIndex[i] >= 0 { b.append(contentsOf: quotedSegments[Int(segmentIndex[i])].utf8) }
+                    if segmentIndex[i] >= 0 { b.append(contentsOf: quotedSegments[Int(segmentIndex[i])]) }
                     b.append(44)
-                    b.append(contentsOf: quotedFlags[Int(flags[i].rawValue & 31)].utf8); b.append(44)
-                    b.append(contentsOf: quotedActions[Int(actionIndex[i])].utf8); b.append(44)
+                    b.append(contentsOf: quotedFlags[Int(flags[i].rawValue & 31)]); b.append(44)
+                    b.append(contentsOf: quotedActions[Int(actionIndex[i])]); b.append(44)
                     reasons.removeAll(keepingCapacity: true)
-                    appendReasons(i, separator: "; ", into: &reasons)
+                    appendReasons(i, separator: "; ", templates: templates, into: &reasons)
                     CSVText.appendField(reasons, into: &b)
                     b.append(10)
                 }
