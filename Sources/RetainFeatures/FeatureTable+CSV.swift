@@ -735,7 +735,12 @@ private func parseChunk(
                 // number so the next field's start does not wait on the digit arithmetic.
                 let fieldEnd = findSeparator(p, end)
                 var parsed = false
-                if let (value, q) = NumberParser.scan(p, end), value.isFinite,
+                if fieldEnd == p && allowMissing && p < end && p.pointee == comma {
+                    // An empty cell before a comma: missing.
+                    row.unsafelyUnwrapped[j] = .nan
+                    parsed = true
+                    terminator = .comma; p += 1
+                } else if let (value, q) = NumberParser.scan(p, end), value.isFinite,
                    q == fieldEnd || (q.pointee == carriageReturn && q + 1 == fieldEnd && fieldEnd < end) {
                     row.unsafelyUnwrapped[j] = value
                     parsed = true
