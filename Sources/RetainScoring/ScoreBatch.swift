@@ -94,7 +94,7 @@ public struct ScoreBatch: Sendable {
         var out: [String] = []
         for j in 0..<reasonCount {
             var bytes: [UInt8] = []
-            guard appendReason(i, j, templates: reasonTemplates, into: &bytes) else { break }
+            guard reasonTemplates.withUnsafeBufferPointer({ appendReason(i, j, templates: $0, into: &bytes) }) else { break }
             out.append(String(decoding: bytes, as: UTF8.self))
         }
         return out
@@ -102,11 +102,11 @@ public struct ScoreBatch: Sendable {
 
     /// Appends customer `i`'s reasons, joined by `separator`, to `out`.
     public func appendReasons(_ i: Int, separator: String, into out: inout [UInt8]) {
-        appendReasons(i, separator: separator, templates: reasonTemplates, into: &out)
+        reasonTemplates.withUnsafeBufferPointer { appendReasons(i, separator: separator, templates: $0, into: &out) }
     }
 
-    /// `appendReasons` with the given copy of the templates.
-    func appendReasons(_ i: Int, separator: String, templates: [ReasonCodes.Template], into out: inout [UInt8]) {
+    /// `appendReasons` with the given copy of the templates (borrowed in place, not copied per reason).
+    func appendReasons(_ i: Int, separator: String, templates: UnsafeBufferPointer<ReasonCodes.Template>, into out: inout [UInt8]) {
         for j in 0..<reasonCount {
             if j > 0 && reasonCodes[i * reasonCount + j] >= 0 { out.append(contentsOf: separator.utf8) }
             guard appendReason(i, j, templates: templates, into: &out) else { break }
@@ -115,7 +115,7 @@ public struct ScoreBatch: Sendable {
 
     /// Appends reason `j` of customer `i`; false when the slot is empty.
     @inline(__always)
-    private func appendReason(_ i: Int, _ j: Int, templates: [ReasonCodes.Template], into out: inout [UInt8]) -> Bool {
+    private func appendReason(_ i: Int, _ j: Int, templates: UnsafeBufferPointer<ReasonCodes.Template>, into out: inout [UInt8]) -> Bool {
         let code = reasonCodes[i * reasonCount + j]
         guard code >= 0 else { return false }
         templates[Int(code >> 1)].append(value: reasonValues[i * reasonCount + j], above: code & 1 == 1, into: &out)
@@ -185,7 +185,7 @@ extension ScoreBatch {
                 let quotedActions = actionIDs.map { Array(CSVText.field($0).utf8) }
                 let quotedFlags = flagText.map { Array(CSVText.field($0).utf8) }
                 let tierNames = RiskTier.allCases.map { Array($0.name.utf8) }
-                let templates = reasonTemplates.map { ReasonCodes.Template(feature: String(decoding: Array($0.name.utf8), as: UTF8.self)) }
+                let templateCopies = reasonTemplates.map { ReasonCodes.Template(feature: String(decoding: Array($0.name.utf8), as: UTF8.self)) }
                 var b: [UInt8] = []
                 let rows = (c * rowsPerChunk)..<min(n, (c + 1) * rowsPerChunk)
                 b.reserveCapacity(rows.count * 160)
@@ -200,7 +200,7 @@ extension ScoreBatch {
                     b.append(contentsOf: quotedFlags[Int(flags[i].rawValue & 31)]); b.append(44)
                     b.append(contentsOf: quotedActions[Int(actionIndex[i])]); b.append(44)
                     reasons.removeAll(keepingCapacity: true)
-                    appendReasons(i, separator: "; ", templates: templates, into: &reasons)
+                    templateCopies.withUnsafeBufferPointer { appendReasons(i, separator: "; ", templates: $0, into: &reasons) }
                     CSVText.appendField(reasons, into: &b)
                     b.append(10)
                 }

@@ -27,6 +27,8 @@ final class ScoringPass: @unchecked Sendable {
     let mean: UnsafeMutableBufferPointer<Double>, weight: UnsafeMutableBufferPointer<Double>
     let colP: UnsafeMutableBufferPointer<Int>, logTable: UnsafeMutableBufferPointer<Double>
     let edgeStart: [Int], edgeCount: [Int], edgeFlat: [Double]
+    /// Whether the bundle has a training distribution for each model feature.
+    let hasDrift: [Bool]
 
     private let lock = NSLock()
     private var blocks: [Int: BlockScores] = [:]
@@ -58,6 +60,7 @@ final class ScoringPass: @unchecked Sendable {
         var starts = [Int](), counts = [Int](), flat = [Double]()
         for d in trained { starts.append(flat.count); counts.append(d?.edges.count ?? 0); flat += d?.edges ?? [] }
         edgeStart = starts; edgeCount = counts; edgeFlat = flat
+        hasDrift = trained.map { $0 != nil }
         driftCounts = trained.map { [Double](repeating: 0, count: ($0?.edges.count ?? 0) + 1) }
         impute = Self.unsafeCopy(feats.map(\.impute))
         logs = Self.unsafeCopy(feats.map(\.log1p))
@@ -105,7 +108,7 @@ final class ScoringPass: @unchecked Sendable {
         defer { contribution.deallocate() }
         let imputeP = impute, logP = logs, meanP = mean, weightP = weight, colP = colP, logTableP = logTable
         // Class properties and the calibration in locals: no reference counting inside the row loop.
-        let cols = cols, trained = trained, edgeStart = edgeStart, edgeCount = edgeCount, edgeFlat = edgeFlat
+        let cols = cols, trained = trained, hasDrift = hasDrift, edgeStart = edgeStart, edgeCount = edgeCount, edgeFlat = edgeFlat
         let segCols = segCols, segments = scorer.segments
         let aovCol = aovCol, freqCol = freqCol, npsCol = npsCol, tenureCol = tenureCol, driftStride = driftStride
         let isotonic = bundle.calibrationMethod == "isotonic" ? bundle.isotonic : nil
@@ -115,7 +118,7 @@ final class ScoringPass: @unchecked Sendable {
             var z = intercept
             var filled = 0
             if !trained.isEmpty && (samplePosition + row) % driftStride == 0 {
-                for k in 0..<q where trained[k] != nil {
+                for k in 0..<q where hasDrift[k] {
                     let raw = x[base + cols[k]]
                     let v0 = raw.isNaN ? imputeP[k] : raw
                     var lo = 0, hi = edgeCount[k]
