@@ -163,7 +163,7 @@ public struct ScoreBatch: Sendable {
 // MARK: - CSV
 
 extension ScoreBatch {
-    /// The header of `csvChunks()`.
+    /// The header of the scores CSV.
     public static let csvHeader = "customer_id,churn_probability,risk_tier,predicted_value,segment,flags,action,reasons\n"
 
     /// The scores as CSV (header first): customer_id, churn_probability (6 decimals), risk_tier,
@@ -171,43 +171,48 @@ extension ScoreBatch {
     /// Fields with a comma, quote or line break are quoted. Rows are formatted in parallel pieces,
     /// returned in row order, ready for `AtomicFile.write(parts:to:)`.
     public func csvChunks(rowsPerChunk: Int = 32_768) -> [[UInt8]] {
-        let n = count
-        let pieces = max(1, (n + rowsPerChunk - 1) / rowsPerChunk)
-        var out = [[UInt8]](repeating: [], count: pieces + 1)
-        out[0] = Array(Self.csvHeader.utf8)
-        let flagText = (0..<32).map { ScoreFlags(rawValue: UInt8($0)).names.joined(separator: ";") }
+        let pieces = csvPieceCount(rowsPerChunk: rowsPerChunk)
+        var out = [[UInt8]](repeating: [], count: pieces)
         out.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let buffer = buffer
-            DispatchQueue.concurrentPerform(iterations: pieces) { c in
-                // Each piece builds its own copies of the shared texts: reference counts on strings
-                // shared by both threads would bounce a cache line per field.
-                let quotedSegments = segmentNames.map { Array(CSVText.field($0).utf8) }
-                let quotedActions = actionIDs.map { Array(CSVText.field($0).utf8) }
-                let quotedFlags = flagText.map { Array(CSVText.field($0).utf8) }
-                let tierNames = RiskTier.allCases.map { Array($0.name.utf8) }
-                let templateCopies = reasonTemplates.map { ReasonCodes.Template(feature: String(decoding: Array($0.name.utf8), as: UTF8.self)) }
-                var b: [UInt8] = []
-                let rows = (c * rowsPerChunk)..<min(n, (c + 1) * rowsPerChunk)
-                b.reserveCapacity(rows.count * 160)
-                var reasons: [UInt8] = []
-                for i in rows {
-                    CSVText.appendField(customerIDs[i], into: &b); b.append(44)
-                    Self.appendFixed(churnProbability[i], digits: 6, into: &b); b.append(44)
-                    b.append(contentsOf: tierNames[Int(riskTier[i].rawValue)]); b.append(44)
-                    Self.appendFixed(predictedValue[i], digits: 2, into: &b); b.append(44)
-                    if segmentIndex[i] >= 0 { b.append(contentsOf: quotedSegments[Int(segmentIndex[i])]) }
-                    b.append(44)
-                    b.append(contentsOf: quotedFlags[Int(flags[i].rawValue & 31)]); b.append(44)
-                    b.append(contentsOf: quotedActions[Int(actionIndex[i])]); b.append(44)
-                    reasons.removeAll(keepingCapacity: true)
-                    templateCopies.withUnsafeBufferPointer { appendReasons(i, separator: "; ", templates: $0, into: &reasons) }
-                    CSVText.appendField(reasons, into: &b)
-                    b.append(10)
-                }
-                buffer[c + 1] = b
-            }
+            DispatchQueue.concurrentPerform(iterations: pieces) { k in buffer[k] = csvPiece(k, rowsPerChunk: rowsPerChunk) }
         }
         return out
+    }
+
+    /// Pieces of the CSV: the header, then one per `rowsPerChunk` rows.
+    public func csvPieceCount(rowsPerChunk: Int = 32_768) -> Int { 1 + (count + rowsPerChunk - 1) / rowsPerChunk }
+
+    /// Piece `k` of the CSV (0: the header; k: rows (k − 1) × rowsPerChunk ..< k × rowsPerChunk);
+    /// pieces can be made on several threads at once (`AtomicFile.write(to:pieces:produce:)`).
+    public func csvPiece(_ k: Int, rowsPerChunk: Int = 32_768) -> [UInt8] {
+        if k == 0 { return Array(Self.csvHeader.utf8) }
+        // Each piece builds its own copies of the shared texts: reference counts on strings
+        // shared by both threads would bounce a cache line per field.
+        let quotedSegments = segmentNames.map { Array(CSVText.field($0).utf8) }
+        let quotedActions = actionIDs.map { Array(CSVText.field($0).utf8) }
+        let quotedFlags = (0..<32).map { Array(CSVText.field(ScoreFlags(rawValue: UInt8($0)).names.joined(separator: ";")).utf8) }
+        let tierNames = RiskTier.allCases.map { Array($0.name.utf8) }
+        let templateCopies = reasonTemplates.map { ReasonCodes.Template(feature: String(decoding: Array($0.name.utf8), as: UTF8.self)) }
+        var b: [UInt8] = []
+        let rows = ((k - 1) * rowsPerChunk)..<min(count, k * rowsPerChunk)
+        b.reserveCapacity(rows.count * 160)
+        var reasons: [UInt8] = []
+        for i in rows {
+            CSVText.appendField(customerIDs[i], into: &b); b.append(44)
+            Self.appendFixed(churnProbability[i], digits: 6, into: &b); b.append(44)
+            b.append(contentsOf: tierNames[Int(riskTier[i].rawValue)]); b.append(44)
+            Self.appendFixed(predictedValue[i], digits: 2, into: &b); b.append(44)
+            if segmentIndex[i] >= 0 { b.append(contentsOf: quotedSegments[Int(segmentIndex[i])]) }
+            b.append(44)
+            b.append(contentsOf: quotedFlags[Int(flags[i].rawValue & 31)]); b.append(44)
+            b.append(contentsOf: quotedActions[Int(actionIndex[i])]); b.append(44)
+            reasons.removeAll(keepingCapacity: true)
+            templateCopies.withUnsafeBufferPointer { appendReasons(i, separator: "; ", templates: $0, into: &reasons) }
+            CSVText.appendField(reasons, into: &b)
+            b.append(10)
+        }
+        return b
     }
 
     /// Appends `v` with `digits` decimals (fast path for |v| < 1e12; otherwise `%.*f`).

@@ -198,26 +198,40 @@ final class ScoringPass: @unchecked Sendable {
     /// tiers, and measures drift.
     func finish() -> Scorer.Result {
         let bundle = scorer.bundle, options = scorer.options
-        let order = blocks.keys.sorted()
-        func joined<T>(_ part: (BlockScores) -> [T]) -> [T] {
-            var all: [T] = []
-            all.reserveCapacity(order.reduce(0) { $0 + part(blocks[$1]!).count })
-            for k in order { all += part(blocks[k]!) }
-            return all
-        }
-        let prob = joined(\.prob)
-        var ids = joined(\.ids)
-        if ids.count != prob.count { ids = (0..<prob.count).map { String($0 + 1) } }  // no id column: row numbers
-        let value = joined(\.value), stake = joined(\.stake)
-        let segment = joined(\.segment), reasonCodes = joined(\.reasonCodes), reasonValues = joined(\.reasonValues)
-        var flags = joined(\.flags)
+        let parts = blocks.keys.sorted().map { blocks[$0]! }
         blocks = [:]
+        // The columns are joined in parallel (independent copies), then the two cut-offs and the
+        // score's drift are computed in parallel.
+        let joins = Joined()
+        DispatchQueue.concurrentPerform(iterations: 8) { column in
+            switch column {
+            case 0: joins.prob = Self.join(parts, \.prob)
+            case 1: joins.ids = Self.join(parts, \.ids)
+            case 2: joins.value = Self.join(parts, \.value)
+            case 3: joins.stake = Self.join(parts, \.stake)
+            case 4: joins.segment = Self.join(parts, \.segment)
+            case 5: joins.reasonCodes = Self.join(parts, \.reasonCodes)
+            case 6: joins.reasonValues = Self.join(parts, \.reasonValues)
+            default: joins.flags = Self.join(parts, \.flags)
+            }
+        }
+        let prob = joins.prob, stake = joins.stake
+        var flags = joins.flags
         let n = prob.count
+        if joins.ids.count != n { joins.ids = (0..<n).map { String($0 + 1) } }  // no id column: row numbers
         let high = options.highThreshold ?? bundle.thresholds.high
         let medium = options.mediumThreshold ?? bundle.thresholds.medium
         // Population cut-offs: top fraction of risk, top fraction of value.
-        let riskCut = Scorer.topCut(prob, fraction: options.topFraction ?? bundle.thresholds.topFraction)
-        let valueCut = Scorer.topCut(stake, fraction: options.highValueFraction)
+        let cuts = Cuts()
+        let driftCounts = driftCounts
+        DispatchQueue.concurrentPerform(iterations: 3) { task in
+            switch task {
+            case 0: cuts.risk = Scorer.topCut(prob, fraction: options.topFraction ?? bundle.thresholds.topFraction)
+            case 1: cuts.value = Scorer.topCut(stake, fraction: options.highValueFraction)
+            default: cuts.drift = Drift.report(bundle: bundle, featureCounts: driftCounts, scores: prob)
+            }
+        }
+        let riskCut = cuts.risk, valueCut = cuts.value
         var tiers = [RiskTier](repeating: .low, count: n)
         for row in 0..<n {
             let pr = prob[row], st = stake[row]
@@ -225,11 +239,29 @@ final class ScoringPass: @unchecked Sendable {
             if st > 0, let vc = valueCut, st >= vc { flags[row].insert(.highValue) }
             tiers[row] = pr >= high ? .high : pr >= medium ? .medium : .low
         }
-        let batch = ScoreBatch(customerIDs: ids, churnProbability: prob, riskTier: tiers, predictedValue: value,
-                               segmentIndex: segment, segmentNames: scorer.segments?.segments.map(\.name) ?? [], flags: flags,
-                               reasonCount: options.reasonCount, reasonCodes: reasonCodes, reasonValues: reasonValues,
+        let batch = ScoreBatch(customerIDs: joins.ids, churnProbability: prob, riskTier: tiers, predictedValue: joins.value,
+                               segmentIndex: joins.segment, segmentNames: scorer.segments?.segments.map(\.name) ?? [], flags: flags,
+                               reasonCount: options.reasonCount, reasonCodes: joins.reasonCodes, reasonValues: joins.reasonValues,
                                reasonTemplates: bundle.features.map { ReasonCodes.Template(feature: $0.name) })
-        return Scorer.Result(batch: batch, drift: Drift.report(bundle: bundle, featureCounts: driftCounts, scores: prob))
+        return Scorer.Result(batch: batch, drift: cuts.drift)
+    }
+
+    /// One column of every block, in block order.
+    private static func join<T>(_ parts: [BlockScores], _ column: KeyPath<BlockScores, [T]>) -> [T] {
+        var all: [T] = []
+        all.reserveCapacity(parts.reduce(0) { $0 + $1[keyPath: column].count })
+        for part in parts { all += part[keyPath: column] }
+        return all
+    }
+
+    /// Results of the parallel steps of `finish()`; each field is written by one task.
+    private final class Joined: @unchecked Sendable {
+        var prob: [Double] = [], ids: [String] = [], value: [Double] = [], stake: [Double] = []
+        var segment: [Int32] = [], reasonCodes: [Int32] = [], reasonValues: [Double] = [], flags: [ScoreFlags] = []
+    }
+
+    private final class Cuts: @unchecked Sendable {
+        var risk: Double?, value: Double?, drift: DriftReport?
     }
 }
 

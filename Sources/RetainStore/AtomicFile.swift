@@ -60,6 +60,61 @@ public enum AtomicFile {
         }
     }
 
+    /// Writes `pieces` pieces made by `produce` on several threads, in piece order, atomically.
+    ///
+    /// Writing overlaps making: a piece is written (at its offset) as soon as it and every piece
+    /// before it have been made, by the thread that completed that prefix. Memory holds only the
+    /// pieces made but not yet written.
+    public static func write(to path: String, permissions: mode_t = 0o644, pieces: Int, produce: (Int) -> [UInt8]) throws {
+        try write(to: path, permissions: permissions) { fd in
+            let order = PieceOrder(count: pieces)
+            let failure = FirstError()
+            withoutActuallyEscaping(produce) { produce in
+                DispatchQueue.concurrentPerform(iterations: pieces) { k in
+                    for (offset, bytes) in order.finished(k, produce(k)) where failure.error == nil {
+                        bytes.withUnsafeBytes { raw in
+                            guard let base = raw.baseAddress else { return }
+                            var done = 0
+                            while done < raw.count {
+                                let n = pwrite(fd, base + done, raw.count - done, off_t(offset + done))
+                                if n < 0 {
+                                    if errno == EINTR { continue }
+                                    failure.set(StoreError.writeFailed(path: path, reason: String(cString: strerror(errno))))
+                                    return
+                                }
+                                done += n
+                            }
+                        }
+                    }
+                }
+            }
+            if let e = failure.error { throw e }
+        }
+    }
+
+    /// Tracks which pieces are made and hands out, in order, those whose offset is known.
+    private final class PieceOrder: @unchecked Sendable {
+        private let lock = NSLock()
+        private var made: [[UInt8]?]
+        private var next = 0, offset = 0
+        init(count: Int) { made = Array(repeating: nil, count: count) }
+
+        /// Records piece `k`; returns the pieces (with offsets) that can now be written.
+        func finished(_ k: Int, _ bytes: [UInt8]) -> [(Int, [UInt8])] {
+            lock.lock()
+            defer { lock.unlock() }
+            made[k] = bytes
+            var ready: [(Int, [UInt8])] = []
+            while next < made.count, let piece = made[next] {
+                ready.append((offset, piece))
+                offset += piece.count
+                made[next] = []
+                next += 1
+            }
+            return ready
+        }
+    }
+
     /// The first error reported by parallel workers.
     private final class FirstError: @unchecked Sendable {
         private let lock = NSLock()

@@ -127,7 +127,11 @@ struct ScoreCommand: ParsableCommand {
         actionRules.apply(to: &result.batch)
         phase("actions")
         let modelID = Self.modelID(bundle, path: model)
-        if let out { try AtomicFile.write(parts: result.batch.csvChunks(), to: out); phase("csv") }
+        if let out {
+            let batch = result.batch
+            try AtomicFile.write(to: out, pieces: batch.csvPieceCount()) { batch.csvPiece($0) }
+            phase("csv")
+        }
         if let db {
             let records = result.batch.records(date: date, modelID: modelID)
             phase("history records")
