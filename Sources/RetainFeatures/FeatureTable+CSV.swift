@@ -358,7 +358,6 @@ extension FeatureTable {
         let allowMissing = options.allowMissing
         let values = [Double](unsafeUninitializedCapacity: rowOffset[chunks.count] * width) { out, initialized in
             nonisolated(unsafe) let out = out
-            adviseHugePages(UnsafeMutableRawBufferPointer(out))
             outcomes.withUnsafeMutableBufferPointer { outcomesBuffer in
                 nonisolated(unsafe) let results = outcomesBuffer
                 roles.withUnsafeBufferPointer { rolesBuffer in
@@ -523,19 +522,6 @@ private func countBytes(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt
         return n
     }
     return (count(lineFeed), count(quote))
-}
-
-/// Asks the kernel for transparent huge pages on the 2 MiB-aligned interior of a large fresh buffer
-/// (Linux, where THP is in `madvise` mode): a 500 MB table then takes hundreds of page faults
-/// instead of a hundred thousand. Only a hint; nothing changes where it is not honoured.
-func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
-    #if os(Linux)
-    guard let base = buffer.baseAddress, buffer.count >= 8 << 20 else { return }
-    let huge = 2 << 20
-    let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
-    let end = (Int(bitPattern: base) + buffer.count) & ~(huge - 1)
-    if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, 14 /* MADV_HUGEPAGE */) }
-    #endif
 }
 
 private let defaultThreadCount: Int = {

@@ -166,25 +166,15 @@ extension ScoreBatch {
     /// The header of the scores CSV.
     public static let csvHeader = "customer_id,churn_probability,risk_tier,predicted_value,segment,flags,action,reasons\n"
 
-    /// The scores as CSV (header first): customer_id, churn_probability (6 decimals), risk_tier,
-    /// predicted_value (2 decimals), segment, flags (`;`-separated), action, reasons (`; `-separated).
-    /// Fields with a comma, quote or line break are quoted. Rows are formatted in parallel pieces,
-    /// returned in row order, ready for `AtomicFile.write(parts:to:)`.
-    public func csvChunks(rowsPerChunk: Int = 32_768) -> [[UInt8]] {
-        let pieces = csvPieceCount(rowsPerChunk: rowsPerChunk)
-        var out = [[UInt8]](repeating: [], count: pieces)
-        out.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let buffer = buffer
-            DispatchQueue.concurrentPerform(iterations: pieces) { k in buffer[k] = csvPiece(k, rowsPerChunk: rowsPerChunk) }
-        }
-        return out
-    }
-
-    /// Pieces of the CSV: the header, then one per `rowsPerChunk` rows.
+    /// Pieces of the scores CSV: the header, then one per `rowsPerChunk` rows.
     public func csvPieceCount(rowsPerChunk: Int = 32_768) -> Int { 1 + (count + rowsPerChunk - 1) / rowsPerChunk }
 
-    /// Piece `k` of the CSV (0: the header; k: rows (k − 1) × rowsPerChunk ..< k × rowsPerChunk);
-    /// pieces can be made on several threads at once (`AtomicFile.write(to:pieces:produce:)`).
+    /// Piece `k` of the scores CSV (0: the header; k: rows (k − 1) × rowsPerChunk ..< k × rowsPerChunk).
+    ///
+    /// Columns: customer_id, churn_probability (6 decimals), risk_tier, predicted_value (2 decimals),
+    /// segment, flags (`;`-separated), action, reasons (`; `-separated); fields with a comma, quote
+    /// or line break are quoted. Pieces can be made on several threads at once
+    /// (`AtomicFile.write(to:pieces:produce:)`).
     public func csvPiece(_ k: Int, rowsPerChunk: Int = 32_768) -> [UInt8] {
         if k == 0 { return Array(Self.csvHeader.utf8) }
         // Each piece builds its own copies of the shared texts: reference counts on strings

@@ -26,38 +26,14 @@ public enum AtomicFile {
     /// - Throws: `StoreError.writeFailed` naming the path and the system's reason.
     public static func write(_ data: Data, to path: String, permissions: mode_t = 0o644) throws {
         try write(to: path, permissions: permissions) { fd in
-            try data.withUnsafeBytes { try writeAll(fd, $0, path: path) }
+            try data.withUnsafeBytes { try writeAll(fd, $0, at: 0, path: path) }
         }
     }
 
-    /// Writes the concatenation of `parts` to `path` atomically (large outputs built in pieces).
-    ///
-    /// Each part is written at its own offset, on up to two threads (copying into the page cache
-    /// is a good part of writing a large file).
+    /// Writes the concatenation of `parts` to `path` atomically (large outputs built in pieces,
+    /// each written at its own offset on several threads).
     public static func write(parts: [[UInt8]], to path: String, permissions: mode_t = 0o644) throws {
-        try write(to: path, permissions: permissions) { fd in
-            var offsets = [0]
-            for part in parts { offsets.append(offsets[offsets.count - 1] + part.count) }
-            let failure = FirstError()
-            DispatchQueue.concurrentPerform(iterations: min(2, parts.count)) { worker in
-                for k in Swift.stride(from: worker, to: parts.count, by: 2) {
-                    parts[k].withUnsafeBytes { raw in
-                        guard let base = raw.baseAddress else { return }
-                        var done = 0
-                        while done < raw.count {
-                            let n = pwrite(fd, base + done, raw.count - done, off_t(offsets[k] + done))
-                            if n < 0 {
-                                if errno == EINTR { continue }
-                                failure.set(StoreError.writeFailed(path: path, reason: String(cString: strerror(errno))))
-                                return
-                            }
-                            done += n
-                        }
-                    }
-                }
-            }
-            if let e = failure.error { throw e }
-        }
+        try write(to: path, permissions: permissions, pieces: parts.count) { parts[$0] }
     }
 
     /// Writes `pieces` pieces made by `produce` on several threads, in piece order, atomically.
@@ -72,19 +48,7 @@ public enum AtomicFile {
             withoutActuallyEscaping(produce) { produce in
                 DispatchQueue.concurrentPerform(iterations: pieces) { k in
                     for (offset, bytes) in order.finished(k, produce(k)) where failure.error == nil {
-                        bytes.withUnsafeBytes { raw in
-                            guard let base = raw.baseAddress else { return }
-                            var done = 0
-                            while done < raw.count {
-                                let n = pwrite(fd, base + done, raw.count - done, off_t(offset + done))
-                                if n < 0 {
-                                    if errno == EINTR { continue }
-                                    failure.set(StoreError.writeFailed(path: path, reason: String(cString: strerror(errno))))
-                                    return
-                                }
-                                done += n
-                            }
-                        }
+                        do { try bytes.withUnsafeBytes { try writeAll(fd, $0, at: offset, path: path) } } catch { failure.set(error) }
                     }
                 }
             }
@@ -118,9 +82,11 @@ public enum AtomicFile {
     /// The first error reported by parallel workers.
     private final class FirstError: @unchecked Sendable {
         private let lock = NSLock()
-        private(set) var error: Error?
-        func set(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
+        private var first: Error?
+        var error: Error? { lock.lock(); defer { lock.unlock() }; return first }
+        func set(_ e: Error) { lock.lock(); if first == nil { first = e }; lock.unlock() }
     }
+
 
     /// Creates the temporary file, lets `body` write to its descriptor, then sets the mode, syncs and renames.
     private static func write(to path: String, permissions: mode_t, _ body: (Int32) throws -> Void) throws {
@@ -144,11 +110,12 @@ public enum AtomicFile {
         ok = true
     }
 
-    private static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, path: String) throws {
+    /// Writes all of `raw` at file offset `offset` (retrying short writes and interruptions).
+    private static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, at offset: Int, path: String) throws {
         guard let base = raw.baseAddress else { return }
         var written = 0
         while written < raw.count {
-            let n = Foundation.write(fd, base + written, raw.count - written)
+            let n = pwrite(fd, base + written, raw.count - written, off_t(offset + written))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno)))

@@ -237,16 +237,26 @@ final class FeatureTableCSVTests: XCTestCase {
 
     // MARK: - Chunks
 
-    func testChunkedParseEqualsSerial() throws {
-        var rng = SplitMix64(seed: 7)
-        var text = "id,a,b,skip,c\n"
-        for r in 0..<3_000 {
+    /// `rows` records of `id,a,b,skip,c` that exercise the chunk cutting: quoted ids with commas,
+    /// doubled quotes and line breaks every 7th row, a quoted line break in `skip` every 5th, CRLF
+    /// every 11th, a blank line after every 97th, and (with `emptyBEvery`) an empty `b` cell.
+    static func awkwardRows(_ rows: Int, seed: UInt64, emptyBEvery: Int = 0) -> String {
+        var rng = SplitMix64(seed: seed)
+        var text = ""
+        for r in 0..<rows {
             let id = r % 7 == 0 ? "\"id \(r), \"\"q\"\"\nnext\"" : "c\(r)"
             let skip = r % 5 == 0 ? "\"x\ny\"" : "s"
-            text += "\(id),\(Double(Int(rng.next() % 2_000_001) - 1_000_000) / 1e4),\(rng.next() % 1000),\(skip),\(Double(r) / 8)"
+            let a = Double(Int(rng.next() % 2_000_001) - 1_000_000) / 1e4
+            let b = emptyBEvery > 0 && r % emptyBEvery == 0 ? "" : String(rng.next() % 1000)
+            text += "\(id),\(a),\(b),\(skip),\(Double(r) / 8)"
             text += r % 11 == 0 ? "\r\n" : "\n"
             if r % 97 == 0 { text += "\n" }
         }
+        return text
+    }
+
+    func testChunkedParseEqualsSerial() throws {
+        let text = "id,a,b,skip,c\n" + Self.awkwardRows(3_000, seed: 7)
         let bytes = Array(text.utf8)
         let serial = try FeatureTable.parse(bytes: bytes, options: .init(idColumn: "id", columns: ["a", "b", "c"], chunkCount: 1, threadCount: 1))
         XCTAssertEqual(serial.rowCount, 3_000)
@@ -278,15 +288,7 @@ final class FeatureTableCSVTests: XCTestCase {
     // MARK: - Streaming blocks
 
     func testStreamedBlocksJoinToTheWholeTableAndReportTheSameFirstError() throws {
-        var rng = SplitMix64(seed: 11)
-        var text = "\u{FEFF}id,a,b,skip,c\n"
-        for r in 0..<2_000 {
-            let id = r % 7 == 0 ? "\"id \(r), \"\"q\"\"\nnext\"" : "c\(r)"
-            let skip = r % 5 == 0 ? "\"x\ny\"" : "s"
-            text += "\(id),\(Double(Int(rng.next() % 2_000_001) - 1_000_000) / 1e4),\(r % 13 == 0 ? "" : String(rng.next() % 1000)),\(skip),\(Double(r) / 8)"
-            text += r % 11 == 0 ? "\r\n" : "\n"
-            if r % 97 == 0 { text += "\n" }
-        }
+        let text = "\u{FEFF}id,a,b,skip,c\n" + Self.awkwardRows(2_000, seed: 11, emptyBEvery: 13)
         let path = try write(text, name: "blocks.csv")
         let whole = try FeatureTable.readCSV(path: path, idColumn: "id", columns: ["c", "a", "b"], allowMissing: true)
         XCTAssertEqual(try FeatureTable.readHeader(path: path), ["id", "a", "b", "skip", "c"])

@@ -1,4 +1,5 @@
 import Foundation
+import RetainNumerics
 @testable import RetainFeatures
 import XCTest
 @testable import RetainScoring
@@ -6,13 +7,13 @@ import XCTest
 final class ScoreBatchTests: XCTestCase {
     /// A batch of `n` customers with pseudo-random probabilities, values, tiers, segments and flags.
     func randomBatch(_ n: Int, seed: UInt64) -> ScoreBatch {
-        var g = SplitMix(seed)
+        var g = SeededGenerator(seed: seed)
         let tiers = RiskTier.allCases
         return ScoreBatch(
             customerIDs: (0..<n).map { "c\($0)" },
-            churnProbability: (0..<n).map { _ in g.unit() },
+            churnProbability: (0..<n).map { _ in g.nextUnit() },
             riskTier: (0..<n).map { _ in tiers[g.below(3)] },
-            predictedValue: (0..<n).map { _ in 500 * g.unit() },
+            predictedValue: (0..<n).map { _ in 500 * g.nextUnit() },
             segmentIndex: (0..<n).map { _ in Int32(g.below(4)) - 1 },
             segmentNames: ["loyal", "fading", "new blood"],
             flags: (0..<n).map { _ in ScoreFlags(rawValue: UInt8(g.below(32))) },
@@ -62,7 +63,8 @@ final class ScoreBatchTests: XCTestCase {
                                  values: [64, 0.2, 3, 4, 50, 2, 400, /* b */ 10, 1, 1, 8, 0, 0, 10])
         var r = try scorer.score(input)
         ActionRules.defaults.apply(to: &r.batch)
-        let text = String(decoding: r.batch.csvChunks(rowsPerChunk: 1).joined(), as: UTF8.self)
+        let pieces = (0..<r.batch.csvPieceCount(rowsPerChunk: 1)).map { r.batch.csvPiece($0, rowsPerChunk: 1) }
+        let text = String(decoding: pieces.joined(), as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         XCTAssertEqual(lines.count, 4)
         XCTAssertEqual(String(lines[0]), "customer_id,churn_probability,risk_tier,predicted_value,segment,flags,action,reasons")
@@ -97,17 +99,7 @@ final class ScoreBatchTests: XCTestCase {
     }
 }
 
-/// A small deterministic generator for test data.
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+extension SeededGenerator {
+    /// A uniform integer in 0..<n (tests only; the modulo bias is irrelevant here).
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
