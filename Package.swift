@@ -1,13 +1,22 @@
 // swift-tools-version:5.10
 import PackageDescription
 
+// Modules follow the data flow (DESIGN.md, "Modules"); each imports only modules above it:
+//   RetainCore ─► RetainNumerics, RetainIO ─► RetainIngest ─► RetainFeatures ─► RetainScoring ─► RetainStore ─► retain (CLI)
+let optimized: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "retain",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "retain", targets: ["retain"]),
+        .library(name: "RetainCore", targets: ["RetainCore"]),
         .library(name: "RetainNumerics", targets: ["RetainNumerics"]),
+        .library(name: "RetainIO", targets: ["RetainIO"]),
+        .library(name: "RetainIngest", targets: ["RetainIngest"]),
         .library(name: "RetainFeatures", targets: ["RetainFeatures"]),
+        .library(name: "RetainScoring", targets: ["RetainScoring"]),
+        .library(name: "RetainStore", targets: ["RetainStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -20,34 +29,49 @@ let package = Package(
             path: "Sources/CLapack",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
-        // System zlib (streaming inflate of .csv.gz) and SQLite (event tables). Only RetainFeatures imports them.
+        // System zlib (.csv.gz) and SQLite. Only RetainIO imports them.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        // Prefetch hints for the feature builder's random-access hot loop.
+        // Prefetch hints and the powers-of-five table for number parsing.
         .target(name: "CRetainSupport", path: "Sources/CRetainSupport"),
+
+        // What every layer shares: the parallel helper, civil days, the seeded generator, hashing.
+        .target(name: "RetainCore", swiftSettings: optimized),
+        // Matrices and the only BLAS/LAPACK caller: logistic regression, k-means, metrics, CLV fitters.
         .target(
             name: "RetainNumerics",
-            dependencies: ["CLapack"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            dependencies: ["CLapack", "RetainCore"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked", "-cross-module-optimization"], .when(configuration: .release))]
         ),
-        .target(name: "RetainFeatures", dependencies: [.product(name: "Yams", package: "Yams"), "CZlib", "CSQLite", "CRetainSupport"]),
-        .target(name: "RetainStore", dependencies: ["CSQLite"]),
-        .target(name: "RetainScoring", dependencies: ["RetainNumerics", "RetainFeatures", "RetainStore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "RetainSample", dependencies: ["RetainNumerics"]),
+        // CSV reading core and number parsing, CSV writing, atomic files, gzip and SQLite access.
+        .target(name: "RetainIO", dependencies: ["RetainCore", "CZlib", "CSQLite", "CRetainSupport"], swiftSettings: optimized),
+        // Event logs, customers, prepared feature tables, config and roles, bad rows.
+        .target(name: "RetainIngest", dependencies: ["RetainCore", "RetainIO", "CRetainSupport", .product(name: "Yams", package: "Yams")], swiftSettings: optimized),
+        // Point-in-time features, labels, KPIs, cohorts (no file code).
+        .target(name: "RetainFeatures", dependencies: ["RetainCore", "RetainIO", "RetainIngest", "RetainNumerics", "CRetainSupport"], swiftSettings: optimized),
+        // Workflows (train, segment, CLV, daily scoring), bundles, scoring, actions, reasons, drift.
+        .target(name: "RetainScoring", dependencies: ["RetainCore", "RetainIO", "RetainIngest", "RetainFeatures", "RetainNumerics", .product(name: "Yams", package: "Yams")], swiftSettings: optimized),
+        // Score history and list exports.
+        .target(name: "RetainStore", dependencies: ["RetainCore", "RetainIO", "RetainIngest", "RetainFeatures", "RetainScoring"], swiftSettings: optimized),
+        // The deterministic sample-log generator behind `retain generate`.
+        .target(name: "RetainSample", dependencies: ["RetainCore"], swiftSettings: optimized),
         .executableTarget(
             name: "retain",
             dependencies: [
-                "RetainNumerics", "RetainFeatures", "RetainStore", "RetainScoring", "RetainSample",
+                "RetainCore", "RetainIO", "RetainIngest", "RetainNumerics", "RetainFeatures", "RetainScoring", "RetainStore", "RetainSample",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // In-process fit timings on the benchmark's raw .bin matrices (never run by `swift test`).
-        .executableTarget(name: "retain-bench", dependencies: ["RetainNumerics"], path: "Benchmarks/retain-bench"),
+        .executableTarget(name: "retain-bench", dependencies: ["RetainNumerics", "RetainCore"], path: "Benchmarks/retain-bench"),
+        .testTarget(name: "RetainCoreTests", dependencies: ["RetainCore"]),
+        .testTarget(name: "RetainIOTests", dependencies: ["RetainIO"]),
+        .testTarget(name: "RetainIngestTests", dependencies: ["RetainIngest"]),
         .testTarget(name: "RetainNumericsTests", dependencies: ["RetainNumerics"], exclude: ["Fixtures"]),
         .testTarget(name: "RetainFeaturesTests", dependencies: ["RetainFeatures"]),
-        .testTarget(name: "RetainCLITests", dependencies: ["retain"]),
-        .testTarget(name: "RetainSampleTests", dependencies: ["RetainSample"]),
         .testTarget(name: "RetainScoringTests", dependencies: ["RetainScoring"]),
         .testTarget(name: "RetainStoreTests", dependencies: ["RetainStore"]),
+        .testTarget(name: "RetainSampleTests", dependencies: ["RetainSample"]),
+        .testTarget(name: "RetainCLITests", dependencies: ["retain"]),
     ]
 )

@@ -7,6 +7,7 @@
 //
 // Prints fit seconds (median of 3 after one warm-up) and the result summary.
 import Foundation
+import RetainCore
 import RetainNumerics
 
 func loadBin(_ path: String, columns: Int) -> Matrix {

@@ -1,4 +1,8 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainNumerics
 
 /// Streams events into per-customer activity buckets and revenue, then builds the cohort triangle.
 ///

@@ -1,4 +1,8 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainNumerics
 
 /// Reads an event log once and builds its cohort triangle.
 public enum CohortPipeline {

@@ -1,4 +1,8 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainNumerics
 
 /// What a cohort triangle measures.
 public enum CohortMetric: String, CaseIterable, Codable, Sendable {

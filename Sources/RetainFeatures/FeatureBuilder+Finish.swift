@@ -1,4 +1,8 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainNumerics
 
 extension FeatureAccumulator {
     /// Turns the accumulators into the feature matrix.

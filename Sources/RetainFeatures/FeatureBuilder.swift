@@ -1,5 +1,9 @@
 import CRetainSupport
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainNumerics
 
 /// Seconds in a day: feature day counts are real numbers, seconds / 86,400.
 public let secondsPerDay = 86_400.0
@@ -113,10 +117,10 @@ public struct FeatureAccumulator {
 
     /// Creates an accumulator for `spec`.
     ///
-    /// - Throws: `FeaturesError.config` on invalid windows or custom features, or no as-of date.
+    /// - Throws: `IngestError.config` on invalid windows or custom features, or no as-of date.
     public init(spec: FeatureSpec) throws {
         try spec.config.validate()
-        guard !spec.asOf.isEmpty else { throw FeaturesError.config("give at least one as-of date.") }
+        guard !spec.asOf.isEmpty else { throw IngestError.config("give at least one as-of date.") }
         self.spec = spec
         snapshots = spec.asOf
         windowDays = Array(Set(spec.config.windows)).sorted()

@@ -1,4 +1,8 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainNumerics
 
 extension FeatureMatrix {
     /// The matrix as CSV: `customer_id`, then `as_of` (YYYY-MM-DD) when `includeDate`, then one

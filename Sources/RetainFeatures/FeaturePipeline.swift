@@ -1,4 +1,8 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainNumerics
 
 /// Reads an event log once and builds point-in-time features (and labels) for every as-of date.
 public enum FeaturePipeline {
@@ -18,7 +22,7 @@ public enum FeaturePipeline {
     ///
     /// - Parameters:
     ///   - progress: Called now and then with the number of events read so far.
-    /// - Throws: The reader's errors (file, line, column), `FeaturesError.noEventsBefore` when
+    /// - Throws: The reader's errors (file, line, column), `IngestError.noEventsBefore` when
     ///   no customer has an event or signup before the earliest as-of date.
     public static func build(reader: EventLogReader, spec: FeatureSpec, customers: Customers? = nil,
                              progress: ((Int) -> Void)? = nil) throws -> Result {
@@ -38,7 +42,7 @@ public enum FeaturePipeline {
         let matrix = acc.finish(customerIDs: ids, signups: customers?.signups ?? [:])
         if matrix.rowCount == 0 {
             let first = spec.asOf.min() ?? 0
-            throw FeaturesError.noEventsBefore(file: reader.source.displayName, date: formatDate(first))
+            throw IngestError.noEventsBefore(file: reader.source.displayName, date: formatDate(first))
         }
         var all = Set(ids)
         if let customers { all.formUnion(customers.ids) }

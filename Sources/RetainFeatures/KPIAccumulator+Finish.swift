@@ -1,4 +1,8 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainNumerics
 
 extension KPIAccumulator {
     /// What one period's KPIs are computed from.

@@ -1,4 +1,8 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainNumerics
 
 /// What to measure: the period and its sub-periods, the roles, the churn definition, the
 /// conversion event and the audience size for social engagement.
@@ -25,22 +29,22 @@ public struct KPISpec: Sendable, Equatable {
 
     /// A spec for `[from, to)`, cut by month or week when `by` is given.
     ///
-    /// - Throws: `FeaturesError.config` when `from ≥ to`, `inactiveDays < 1`, `followers ≤ 0`
+    /// - Throws: `IngestError.config` when `from ≥ to`, `inactiveDays < 1`, `followers ≤ 0`
     ///   or the conversion type is empty.
     public init(roles: RoleMap = RoleMap(), from: Double, to: Double, by: KPIGranularity? = nil,
                 churn: ChurnDefinition = .inactivity, inactiveDays: Int = 30,
                 conversionEventType: String? = nil, followers: Double? = nil) throws {
         guard from.isFinite, to.isFinite, from < to else {
-            throw FeaturesError.config("the period is empty: --from \(formatDate(from)) must be before --to \(formatDate(to)).")
+            throw IngestError.config("the period is empty: --from \(formatDate(from)) must be before --to \(formatDate(to)).")
         }
         guard inactiveDays >= 1 else {
-            throw FeaturesError.config("inactive days must be at least 1, got \(inactiveDays).")
+            throw IngestError.config("inactive days must be at least 1, got \(inactiveDays).")
         }
         if let followers, !(followers > 0 && followers.isFinite) {
-            throw FeaturesError.config("--followers must be a positive number, got \(followers).")
+            throw IngestError.config("--followers must be a positive number, got \(followers).")
         }
         if let c = conversionEventType, c.isEmpty {
-            throw FeaturesError.config("--conversion needs an event type, e.g. --conversion purchase.")
+            throw IngestError.config("--conversion needs an event type, e.g. --conversion purchase.")
         }
         self.roles = roles
         self.boundaries = KPICalendar.boundaries(from: from, to: to, by: by)

@@ -1,4 +1,8 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainNumerics
 
 /// How a reporting period is cut into sub-periods (and how cohorts are bucketed).
 public enum KPIGranularity: String, CaseIterable, Codable, Sendable {

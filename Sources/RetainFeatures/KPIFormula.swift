@@ -1,4 +1,8 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainNumerics
 
 /// The engagement KPI formulas of DESIGN.md, as pure functions of counts.
 ///

@@ -1,4 +1,8 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainNumerics
 
 /// Reads an event log once and computes the engagement KPIs of a period and its sub-periods.
 public enum KPIPipeline {

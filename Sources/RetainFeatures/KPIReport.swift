@@ -1,4 +1,8 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainNumerics
 
 /// One engagement KPI: its JSON key (the raw value), label, unit and definition.
 ///

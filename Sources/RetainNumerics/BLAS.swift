@@ -1,4 +1,5 @@
 import CLapack
+import RetainCore
 
 /// Thin, typed wrappers over the CBLAS / LAPACKE calls the module uses (row-major throughout).
 ///

@@ -1,3 +1,4 @@
+import RetainCore
 /// Internal quality measures for a segmentation: silhouette and Calinski–Harabasz.
 ///
 /// Both take the feature matrix the segments were fitted on (one row per customer) and one

@@ -1,3 +1,4 @@
+import RetainCore
 /// Hamerly's bounds for k-means (G. Hamerly, "Making k-means even faster", SDM 2010).
 ///
 /// Each row keeps an upper bound u on the distance to its centre and a lower bound l on the distance

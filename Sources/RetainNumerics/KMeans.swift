@@ -1,4 +1,5 @@
 import Foundation
+import RetainCore
 
 /// Settings for k-means clustering (Lloyd's algorithm, optionally accelerated with Hamerly's bounds).
 ///

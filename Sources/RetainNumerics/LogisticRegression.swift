@@ -1,5 +1,6 @@
 import CLapack
 import Foundation
+import RetainCore
 
 /// Settings for an L2-penalised logistic regression fitted by Newton's method (IRLS).
 ///

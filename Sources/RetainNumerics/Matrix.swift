@@ -1,4 +1,5 @@
 import CLapack
+import RetainCore
 
 /// A dense, contiguous, row-major matrix of `Double`.
 ///

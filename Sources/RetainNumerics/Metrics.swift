@@ -1,4 +1,5 @@
 import Foundation
+import RetainCore
 
 /// Evaluation metrics for a binary churn model: ranking (ROC AUC, average precision, lift),
 /// probability quality (log loss, Brier score, calibration table) and a thresholded confusion matrix.

@@ -1,3 +1,4 @@
+import RetainCore
 /// Errors thrown by the numerics module. Each message says what happened and what to do.
 public enum NumericsError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Two operands whose shapes do not fit together.

@@ -1,4 +1,5 @@
 import Foundation
+import RetainCore
 
 /// How one column is transformed: optional `log1p`, then `(v − mean) / scale`.
 public struct ColumnScaling: Sendable, Equatable, Codable {

@@ -1,5 +1,5 @@
 import Foundation
-import RetainNumerics
+import RetainCore
 
 /// Population parameters: plans, countries, time of day.
 enum SampleProfiles {

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import RetainCore
 
 /// A byte buffer that hands full chunks to a sink (a file, or memory), with hand-written
 /// formatting of the few shapes the sample files need: padded integers, cents, dates.

@@ -1,3 +1,4 @@
+import RetainCore
 /// Proleptic Gregorian calendar arithmetic on whole days since 1970-01-01 (UTC), after Howard
 /// Hinnant's `days_from_civil` / `civil_from_days`: exact for any year, no Foundation time zones.
 enum SampleCalendar {

@@ -1,3 +1,4 @@
+import RetainCore
 /// Errors from the sample-data generator.
 public enum SampleError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A setting is out of range; the message names it and the valid range.

@@ -1,3 +1,4 @@
+import RetainCore
 /// The event types the generator writes: one per role of the event data contract (DESIGN.md),
 /// named like the role so no mapping is needed, plus `login`, which is no role (it still counts
 /// as activity).

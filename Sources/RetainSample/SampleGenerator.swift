@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import RetainNumerics
+import RetainCore
 
 /// Settings of the deterministic sample-data generator: a realistic customer event log and
 /// customers table that exercise every role of the event data contract (DESIGN.md).

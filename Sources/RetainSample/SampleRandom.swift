@@ -1,5 +1,5 @@
 import Foundation
-import RetainNumerics
+import RetainCore
 
 /// The distributions the generator draws from, on top of `SeededGenerator`'s uniform bits.
 ///

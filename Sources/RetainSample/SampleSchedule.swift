@@ -1,5 +1,5 @@
 import Foundation
-import RetainNumerics
+import RetainCore
 
 /// What every customer shares: the calendar of the window, its seasonality, the email campaigns
 /// and the live events (webinars). Drawn once per seed from its own random stream.

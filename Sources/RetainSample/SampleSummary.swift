@@ -1,3 +1,4 @@
+import RetainCore
 /// What a generator run produced.
 public struct SampleSummary: Codable, Sendable, Equatable {
     /// Rows of customers.csv.

@@ -1,5 +1,10 @@
 import Foundation
 import Yams
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
 
 /// When a rule applies: every given condition must hold (an absent condition always holds).
 public struct RuleConditions: Codable, Sendable, Equatable {

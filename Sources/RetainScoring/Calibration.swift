@@ -1,4 +1,9 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
 
 /// Isotonic calibration: a non-decreasing step function of the linear predictor z, fitted by
 /// pool-adjacent-violators (as scikit-learn's `IsotonicRegression(out_of_bounds="clip")`),

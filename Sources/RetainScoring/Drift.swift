@@ -1,4 +1,9 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
 
 /// A variable's distribution on the training rows: up to 9 distinct interior quantile edges (deciles)
 /// and the share of rows in each bin `(-inf, e1], (e1, e2], …, (e_last, +inf)`.

@@ -1,7 +1,9 @@
 import Foundation
-import RetainStore
-import RetainNumerics
+import RetainCore
+import RetainIO
+import RetainIngest
 import RetainFeatures
+import RetainNumerics
 
 /// Why a model bundle could not be used; every message names the file.
 public enum BundleError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -1,4 +1,9 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
 
 /// A logistic churn model trained on a prepared feature table, as written by `retain train --features … --out`.
 ///

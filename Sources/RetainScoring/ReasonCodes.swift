@@ -1,4 +1,9 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
 
 /// Reason codes: the features that push one customer's churn risk up most, in words a marketer reads.
 ///

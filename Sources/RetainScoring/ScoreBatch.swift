@@ -1,5 +1,9 @@
 import Foundation
-import RetainStore
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
 
 /// The flags a scored customer can carry, as bits (`names` gives the words).
 public struct ScoreFlags: OptionSet, Sendable, Hashable {

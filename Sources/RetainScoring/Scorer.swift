@@ -1,6 +1,9 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
 import RetainFeatures
-import RetainStore
+import RetainNumerics
 
 /// Rows to score: named numeric columns (row-major, NaN = missing) and one customer id per row.
 /// Made from a `FeatureMatrix` built as of the scoring date, or from a prepared feature table.
@@ -141,7 +144,7 @@ public struct Scorer: Sendable {
     ///   - idColumn: The customer id column (nil: rows are named by their 1-based row number).
     ///   - blockBytes: About how much of the file one block holds.
     /// - Throws: `BundleError.missingFeatures` naming the absent columns, or the reader's
-    ///   `FeaturesError` (file, line and column of the first bad cell).
+    ///   `IngestError` (file, line and column of the first bad cell).
     public func score(csv path: String, idColumn: String?, blockBytes: Int = 1 << 18) throws -> Result {
         let header = try FeatureTable.readHeader(path: path)
         let needed = bundle.features.map(\.name) + (segments?.features.map(\.name) ?? [])

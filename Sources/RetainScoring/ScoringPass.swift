@@ -1,5 +1,9 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
 import RetainFeatures
+import RetainNumerics
 
 /// The per-row part of scoring, block by block: probability, value, segment, reasons and the
 /// flags that need no population cut-off. Blocks may arrive in any order and on several threads;

@@ -1,5 +1,7 @@
 import Foundation
-import RetainStore
+import RetainCore
+import RetainIO
+import RetainIngest
 import RetainFeatures
 import RetainNumerics
 

@@ -1,4 +1,7 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
 import RetainFeatures
 import RetainNumerics
 

@@ -1,4 +1,10 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
+import RetainScoring
 
 /// File format of the exported lists.
 public enum ExportFormat: String, Sendable, Codable, CaseIterable {

@@ -1,4 +1,10 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
+import RetainScoring
 
 /// Who entered or left each list between two scored days, and who moved between segments.
 public struct ScoreDiff: Sendable, Equatable, Codable {

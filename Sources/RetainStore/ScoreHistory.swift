@@ -1,5 +1,11 @@
 import CSQLite
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
+import RetainScoring
 
 private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 

@@ -1,3 +1,9 @@
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
+import RetainScoring
 /// Errors from the score history, the day-over-day diff and the list exports.
 ///
 /// Messages never name a customer id or any customer attribute.

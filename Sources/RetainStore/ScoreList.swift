@@ -1,4 +1,10 @@
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
+import RetainScoring
 
 /// A marketing list on a scored day: who carries a flag, got an action, or sits in a segment.
 public enum ScoreList: Hashable, Sendable, CustomStringConvertible {

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
 import RetainFeatures
 import RetainNumerics
 import RetainScoring

@@ -1,5 +1,12 @@
 import ArgumentParser
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
+import RetainScoring
+import RetainStore
 
 /// `retain demo`: the whole daily workflow on the bundled sample, with a short summary.
 struct DemoCommand: ParsableCommand {

@@ -1,5 +1,11 @@
 import ArgumentParser
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
+import RetainScoring
 import RetainStore
 
 /// `retain diff --db retain.sqlite --from DATE --to DATE [--margin 0.05] [--json]`.

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
 import RetainFeatures
+import RetainNumerics
+import RetainScoring
 import RetainStore
 
 extension ExportFormat: ExpressibleByArgument {}

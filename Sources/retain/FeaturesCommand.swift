@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
 import RetainFeatures
+import RetainNumerics
+import RetainScoring
 import RetainStore
 
 /// `retain features --events FILE --as-of DATE --out FEATURES.csv`: point-in-time feature vectors.

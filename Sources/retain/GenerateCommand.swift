@@ -1,5 +1,12 @@
 import ArgumentParser
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
+import RetainScoring
+import RetainStore
 import RetainSample
 
 /// `retain generate --customers N --days D --out DIR`: the deterministic sample event log.

@@ -1,5 +1,11 @@
 import ArgumentParser
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
+import RetainScoring
 import RetainStore
 
 /// `retain history --db retain.sqlite --customer ID [--json]`: one customer's score trajectory.

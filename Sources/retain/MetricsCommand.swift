@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
 import RetainFeatures
+import RetainNumerics
+import RetainScoring
+import RetainStore
 
 /// `retain metrics --events FILE --from DATE --to DATE [--by month|week]`: engagement KPIs of a period.
 struct MetricsCommand: ParsableCommand {

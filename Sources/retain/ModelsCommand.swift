@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
 import RetainScoring
+import RetainStore
 
 /// `retain models list|show`: the churn-model bundles on disk, verified.
 struct ModelsCommand: ParsableCommand {

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
 import RetainFeatures
 import RetainNumerics
 import RetainScoring

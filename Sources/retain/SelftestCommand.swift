@@ -1,8 +1,12 @@
 import ArgumentParser
 import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
 import RetainFeatures
 import RetainNumerics
 import RetainScoring
+import RetainStore
 
 /// `retain selftest`: reproduces published reference figures from the bundled data.
 struct SelftestCommand: ParsableCommand {

@@ -1,4 +1,8 @@
 import XCTest
+@testable import RetainCore
+@testable import RetainIO
+@testable import RetainIngest
+@testable import RetainNumerics
 @testable import RetainFeatures
 
 /// Cohort triangles from hand-made event logs.

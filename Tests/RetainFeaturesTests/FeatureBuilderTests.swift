@@ -1,4 +1,8 @@
 import XCTest
+@testable import RetainCore
+@testable import RetainIO
+@testable import RetainIngest
+@testable import RetainNumerics
 @testable import RetainFeatures
 
 /// Feature values on hand-computed tiny logs. Times are given as day offsets from T = 2025-06-01

@@ -1,4 +1,8 @@
 import XCTest
+@testable import RetainCore
+@testable import RetainIO
+@testable import RetainIngest
+@testable import RetainNumerics
 @testable import RetainFeatures
 
 /// The KPI formulas on hand-computed cases, including the worked examples of the source documents.

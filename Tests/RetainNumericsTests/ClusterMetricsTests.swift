@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import RetainCore
 @testable import RetainNumerics
 
 /// References: Fixtures/metrics/clusters.{csv,json}, written by Fixtures/make_metrics_fixtures.py

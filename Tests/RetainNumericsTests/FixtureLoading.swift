@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import RetainCore
 @testable import RetainNumerics
 
 /// Reads small fixture files committed beside the tests (made by the scripts in Fixtures/).

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import RetainCore
 @testable import RetainNumerics
 
 /// References: Fixtures/kmeans, written by Fixtures/make_kmeans_fixtures.py with scikit-learn's

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import RetainCore
 @testable import RetainNumerics
 
 /// Fit timings of the CLV models (skipped unless RETAIN_BENCH=1; run in release:

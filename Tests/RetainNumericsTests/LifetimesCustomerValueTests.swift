@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import RetainCore
 @testable import RetainNumerics
 
 /// Discounted CLV against lifetimes' `customer_lifetime_value`, and the time-unit guard.

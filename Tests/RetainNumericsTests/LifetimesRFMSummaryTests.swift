@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import RetainCore
 @testable import RetainNumerics
 
 /// RFM summaries from transaction logs against the published CDNOW summary and lifetimes'

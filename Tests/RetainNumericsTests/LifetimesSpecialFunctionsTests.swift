@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import RetainCore
 @testable import RetainNumerics
 
 /// Digamma, ₂F₁ and the incomplete-beta continued fraction against closed forms.

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import RetainCore
 @testable import RetainNumerics
 
 /// BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma on CDNOW against the published figures (Fader, Hardie &

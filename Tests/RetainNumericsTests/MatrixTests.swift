@@ -1,4 +1,5 @@
 import XCTest
+@testable import RetainCore
 @testable import RetainNumerics
 
 final class MatrixTests: XCTestCase {

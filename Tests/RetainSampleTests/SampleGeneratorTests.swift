@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import RetainCore
 @testable import RetainSample
 
 /// The sample-data generator: determinism, the event data contract, every role, ref links, and

@@ -1,4 +1,9 @@
 import XCTest
+@testable import RetainCore
+@testable import RetainIO
+@testable import RetainIngest
+@testable import RetainFeatures
+@testable import RetainNumerics
 @testable import RetainScoring
 
 final class CoefficientTableTests: XCTestCase {

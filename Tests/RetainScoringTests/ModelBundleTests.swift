@@ -1,6 +1,10 @@
 import Foundation
-@testable import RetainFeatures
 import XCTest
+@testable import RetainCore
+@testable import RetainIO
+@testable import RetainIngest
+@testable import RetainFeatures
+@testable import RetainNumerics
 @testable import RetainScoring
 
 final class ModelBundleTests: XCTestCase {

@@ -1,7 +1,10 @@
 import Foundation
-import RetainNumerics
-@testable import RetainFeatures
 import XCTest
+@testable import RetainCore
+@testable import RetainIO
+@testable import RetainIngest
+@testable import RetainFeatures
+@testable import RetainNumerics
 @testable import RetainScoring
 
 /// A hand-made churn model: four standardised features, no log1p, no calibration.

@@ -1,5 +1,8 @@
 import Foundation
 import XCTest
+@testable import RetainCore
+@testable import RetainIO
+@testable import RetainIngest
 @testable import RetainFeatures
 @testable import RetainNumerics
 @testable import RetainScoring

@@ -1,5 +1,11 @@
 import Foundation
 import XCTest
+@testable import RetainCore
+@testable import RetainIO
+@testable import RetainIngest
+@testable import RetainFeatures
+@testable import RetainNumerics
+@testable import RetainScoring
 @testable import RetainStore
 
 final class ListExportTests: XCTestCase {

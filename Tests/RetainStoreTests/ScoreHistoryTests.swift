@@ -1,6 +1,12 @@
 import CSQLite
 import Foundation
 import XCTest
+@testable import RetainCore
+@testable import RetainIO
+@testable import RetainIngest
+@testable import RetainFeatures
+@testable import RetainNumerics
+@testable import RetainScoring
 @testable import RetainStore
 
 /// A record for tests: customer `id` on `date`.

@@ -1,4 +1,5 @@
 import Foundation
+import RetainCore
 
 /// Settings of the BG/NBD purchase model (Fader, Hardie & Lee 2005, "Counting your customers the
 /// easy way", Marketing Science 24(2)).

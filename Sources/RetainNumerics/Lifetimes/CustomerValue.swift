@@ -1,4 +1,5 @@
 import Foundation
+import RetainCore
 
 /// Customer lifetime value by discounted cash flow over a stated horizon.
 ///

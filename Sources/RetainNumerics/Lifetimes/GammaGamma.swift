@@ -1,4 +1,5 @@
 import Foundation
+import RetainCore
 
 /// Settings of the Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV";
 /// Fader & Hardie, note 025), fitted to repeat customers.

@@ -1,4 +1,5 @@
 import Foundation
+import RetainCore
 
 /// Settings of the maximum-likelihood fit shared by the customer-lifetime-value models.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import RetainCore
 
 /// Settings of the modified BG/NBD (MBG/NBD) purchase model (Batislam, Denizel & Filiztekin 2007,
 /// "Empirical validation and comparison of models for customer base analysis", IJRM 24(3)).

@@ -1,4 +1,5 @@
 import Foundation
+import RetainCore
 
 /// Settings of the Pareto/NBD purchase model (Schmittlein, Morrison & Colombo 1987).
 ///

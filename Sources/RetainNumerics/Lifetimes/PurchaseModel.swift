@@ -1,3 +1,4 @@
+import RetainCore
 /// A fitted buy-till-you-die purchase model (BG/NBD, modified BG/NBD, Pareto/NBD).
 ///
 /// All times (`t`, recency, age) are in the model's `timeUnit`: the unit of the `RFMData` it was

@@ -1,3 +1,4 @@
+import RetainCore
 /// Per-customer repeat-purchase statistics, the input of the buy-till-you-die models.
 ///
 /// One entry per customer (or per group of identical customers, with a weight):

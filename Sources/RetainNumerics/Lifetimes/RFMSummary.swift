@@ -1,4 +1,5 @@
 import Foundation
+import RetainCore
 
 /// Recency-frequency-monetary summary of a transaction log, with an optional holdout period.
 ///

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import RetainCore
 
 /// Special functions the customer-lifetime-value models need: log-gamma, digamma, the Gauss
 /// hypergeometric function ₂F₁ and an incomplete-beta continued fraction.

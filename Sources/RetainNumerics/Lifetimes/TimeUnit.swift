@@ -1,3 +1,4 @@
+import RetainCore
 /// The unit in which recency, age, model rates and prediction horizons are measured.
 ///
 /// Every quantity of the customer-lifetime-value models carries its unit explicitly: an RFM

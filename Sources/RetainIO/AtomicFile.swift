@@ -1,0 +1,132 @@
+import Foundation
+import RetainCore
+
+/// Errors from the store module.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A file could not be written.
+    case writeFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .writeFailed(let path, let reason):
+            return "could not write \(path): \(reason). Check that the directory exists and is writable."
+        }
+    }
+}
+
+/// Writes files atomically: the data go to a temporary file in the same directory, are flushed,
+/// and the temporary file is renamed over the target, so a reader never sees a partial file and
+/// a failure leaves any previous file intact.
+public enum AtomicFile {
+    /// Writes `data` to `path` atomically.
+    ///
+    /// - Parameters:
+    ///   - data: The full new content.
+    ///   - path: Target path; its directory must exist.
+    ///   - permissions: POSIX mode for the new file (e.g. `0o600` for personal data).
+    /// - Throws: `StoreError.writeFailed` naming the path and the system's reason.
+    public static func write(_ data: Data, to path: String, permissions: mode_t = 0o644) throws {
+        try write(to: path, permissions: permissions) { fd in
+            try data.withUnsafeBytes { try writeAll(fd, $0, at: 0, path: path) }
+        }
+    }
+
+    /// Writes the concatenation of `parts` to `path` atomically (large outputs built in pieces,
+    /// each written at its own offset on several threads).
+    public static func write(parts: [[UInt8]], to path: String, permissions: mode_t = 0o644) throws {
+        try write(to: path, permissions: permissions, pieces: parts.count) { parts[$0] }
+    }
+
+    /// Writes `pieces` pieces made by `produce` on several threads, in piece order, atomically.
+    ///
+    /// Writing overlaps making: a piece is written (at its offset) as soon as it and every piece
+    /// before it have been made, by the thread that completed that prefix. Memory holds only the
+    /// pieces made but not yet written.
+    public static func write(to path: String, permissions: mode_t = 0o644, pieces: Int, produce: (Int) -> [UInt8]) throws {
+        try write(to: path, permissions: permissions) { fd in
+            let order = PieceOrder(count: pieces)
+            let failure = FirstError()
+            withoutActuallyEscaping(produce) { produce in
+                DispatchQueue.concurrentPerform(iterations: pieces) { k in
+                    for (offset, bytes) in order.finished(k, produce(k)) where failure.error == nil {
+                        do { try bytes.withUnsafeBytes { try writeAll(fd, $0, at: offset, path: path) } } catch { failure.set(error) }
+                    }
+                }
+            }
+            if let e = failure.error { throw e }
+        }
+    }
+
+    /// Tracks which pieces are made and hands out, in order, those whose offset is known.
+    private final class PieceOrder: @unchecked Sendable {
+        private let lock = NSLock()
+        private var made: [[UInt8]?]
+        private var next = 0, offset = 0
+        init(count: Int) { made = Array(repeating: nil, count: count) }
+
+        /// Records piece `k`; returns the pieces (with offsets) that can now be written.
+        func finished(_ k: Int, _ bytes: [UInt8]) -> [(Int, [UInt8])] {
+            lock.lock()
+            defer { lock.unlock() }
+            made[k] = bytes
+            var ready: [(Int, [UInt8])] = []
+            while next < made.count, let piece = made[next] {
+                ready.append((offset, piece))
+                offset += piece.count
+                made[next] = []
+                next += 1
+            }
+            return ready
+        }
+    }
+
+    /// The first error reported by parallel workers.
+    private final class FirstError: @unchecked Sendable {
+        private let lock = NSLock()
+        private var first: Error?
+        var error: Error? { lock.lock(); defer { lock.unlock() }; return first }
+        func set(_ e: Error) { lock.lock(); if first == nil { first = e }; lock.unlock() }
+    }
+
+
+    /// Creates the temporary file, lets `body` write to its descriptor, then sets the mode, syncs and renames.
+    private static func write(to path: String, permissions: mode_t, _ body: (Int32) throws -> Void) throws {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        var template = Array("\(dir)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
+        let tmp = String(cString: template)
+        var ok = false
+        defer { if !ok { unlink(tmp) } }
+        do { try body(fd) } catch { close(fd); throw error }
+        if fchmod(fd, permissions) != 0 || fsync(fd) != 0 {
+            let e = errno; close(fd)
+            throw StoreError.writeFailed(path: path, reason: String(cString: strerror(e)))
+        }
+        close(fd)
+        guard rename(tmp, path) == 0 else {
+            throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+        }
+        ok = true
+    }
+
+    /// Writes all of `raw` at file offset `offset` (retrying short writes and interruptions).
+    private static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, at offset: Int, path: String) throws {
+        guard let base = raw.baseAddress else { return }
+        var written = 0
+        while written < raw.count {
+            let n = pwrite(fd, base + written, raw.count - written, off_t(offset + written))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+            }
+            written += n
+        }
+    }
+
+    /// Writes a UTF-8 string to `path` atomically.
+    public static func write(_ text: String, to path: String, permissions: mode_t = 0o644) throws {
+        try write(Data(text.utf8), to: path, permissions: permissions)
+    }
+}
