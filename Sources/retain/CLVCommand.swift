@@ -120,11 +120,11 @@ struct CLVCommand: ParsableCommand {
         var log: PurchaseLog
         var badRows = 0
         if cdnow {
-            log = try CDNOW.read(path: data.events)
+            log = try CDNOW.read(path: (data.events ?? ""))
         } else {
-            let config = try data.loadConfig()
-            let rejects = (out ?? data.events) + ".rejects.csv"
-            let (l, ingest) = try PurchaseLog.read(try data.reader(config, rejectsPath: rejects), roles: config.roles)
+            let config = try data.requiredInput().loadConfig()
+            let rejects = (out ?? (data.events ?? "")) + ".rejects.csv"
+            let (l, ingest) = try PurchaseLog.read(try data.requiredInput().reader(config, rejectsPath: rejects), roles: config.roles)
             log = l
             badRows = ingest.badRowCount
             if badRows > 0 {
@@ -132,12 +132,12 @@ struct CLVCommand: ParsableCommand {
                 Console.info("skipped \(badRows) bad rows (\(counts)); written to \(rejects)")
             }
         }
-        if let customers = try data.loadCustomers() {
+        if let customers = try data.requiredInput().loadCustomers() {
             log = Self.restrict(log, to: Set(customers.ids))
         }
         let readSeconds = Console.seconds() - started
         Console.progress(String(format: "read %d purchase events of %d customers in %.2f s", log.purchaseCount, log.customerIDs.count, readSeconds))
-        try Self.checkPurchases(log, source: data.events, calibrationEnd: calibrationEnd, calDay: calDay)
+        try Self.checkPurchases(log, source: (data.events ?? ""), calibrationEnd: calibrationEnd, calDay: calDay)
         if let holdDay, let days = log.eventDays, holdDay > days.upperBound {
             Console.info("warning: the holdout runs to \(holdoutEnd ?? "") but the log ends on \(formatDate(days.upperBound * 86_400)); actual holdout purchases are counted only to then.")
         }
@@ -190,7 +190,7 @@ struct CLVCommand: ParsableCommand {
             try AtomicFile.write(Self.csv(summary, ids: log.customerIDs, predictions: p), to: out)
         }
         let report = CLVReport(
-            source: data.events, model: model.rawValue, modelName: model.title, timeUnit: unit.rawValue,
+            source: (data.events ?? ""), model: model.rawValue, modelName: model.title, timeUnit: unit.rawValue,
             calibrationEnd: calibrationEnd, holdoutEnd: holdoutEnd,
             params: fitted.params, standardErrors: fitted.standardErrors, logLikelihood: fitted.logLikelihood,
             iterations: fitted.diagnostics.iterations,

@@ -39,10 +39,10 @@ struct CohortsCommand: ParsableCommand {
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case csv, json }
 
     func run() throws {
-        let config = try data.loadConfig()
-        let reader = try data.reader(config, rejectsPath: nil)
+        let config = try data.requiredInput().loadConfig()
+        let reader = try data.requiredInput().reader(config, rejectsPath: nil)
         let (table, ingest) = try CohortPipeline.build(reader: reader, granularity: by, roles: config.roles,
-                                                       customers: try data.loadCustomers())
+                                                       customers: try data.requiredInput().loadCustomers())
         if ingest.badRowCount > 0 { Console.info("skipped \(ingest.badRowCount) bad rows") }
         let text: String
         switch format {

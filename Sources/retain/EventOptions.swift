@@ -12,7 +12,7 @@ import RetainStore
 /// the config file, role mappings and what to do with bad rows.
 struct EventOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Event log: CSV with a header (.csv or .csv.gz), or a SQLite database with --table.", valueName: "file"))
-    var events: String
+    var events: String?
 
     @Option(name: .long, help: ArgumentHelp("Table (or view) to read when --events is a SQLite database.", valueName: "name"))
     var table: String?
@@ -32,31 +32,16 @@ struct EventOptions: ParsableArguments {
 
     enum BadRowChoice: String, ExpressibleByArgument, CaseIterable { case fail, skip }
 
-    /// The config file (or defaults) with the `--role` mappings applied on top.
-    func loadConfig() throws -> FeatureConfig {
-        var c = try config.map(FeatureConfig.load(path:)) ?? FeatureConfig()
-        var roles = c.roles
-        for assignment in role { try roles.parse(assignment: assignment) }
-        c.roles = roles
-        return c
+    /// The event input, or nil when `--events` was not given.
+    var input: EventInput? {
+        events.map { EventInput(events: $0, table: table, customers: customers, config: config, roles: role,
+                                badRows: badRows == .skip ? .skip : .fail) }
     }
 
-    /// The event source with the config's column names.
-    func source(_ config: FeatureConfig) throws -> EventSource {
-        let mapping = try ColumnMapping(config.columns)
-        if let table { return .sqlite(path: events, table: table, mapping: mapping) }
-        return .csv(path: events, mapping: mapping)
-    }
-
-    /// A reader for the events; with `--bad-rows skip`, rejects go to `rejectsPath`.
-    func reader(_ config: FeatureConfig, rejectsPath: String?) throws -> EventLogReader {
-        EventLogReader(source: try source(config), badRows: badRows == .skip ? .skip : .fail,
-                       rejectsPath: badRows == .skip ? rejectsPath : nil)
-    }
-
-    /// The customers table, if given.
-    func loadCustomers() throws -> Customers? {
-        try customers.map { try Customers.read(path: $0) }
+    /// The event input; `--events` must have been given.
+    func requiredInput() throws -> EventInput {
+        guard let input else { throw ValidationError("--events is required: give the event log (CSV, .csv.gz, or SQLite with --table).") }
+        return input
     }
 }
 

@@ -63,15 +63,15 @@ struct FeaturesCommand: ParsableCommand {
 
     func run() throws {
         let started = Console.seconds()
-        var config = try data.loadConfig()
+        var config = try data.requiredInput().loadConfig()
         if let churn { config.churn.definition = churn }
         if let horizon { config.churn.horizonDays = horizon }
         let t = try parseDate(asOf, option: "--as-of")
         let step = Double(try everyDays()) * 86_400
         let dates = (0..<snapshots).map { t - Double($0) * step }
         let rejects = out + ".rejects.csv"
-        let reader = try data.reader(config, rejectsPath: rejects)
-        let customers = try data.loadCustomers()
+        let reader = try data.requiredInput().reader(config, rejectsPath: rejects)
+        let customers = try data.requiredInput().loadCustomers()
         var lastReport = started
         let result = try FeaturePipeline.build(
             reader: reader, spec: FeatureSpec(config: config, asOf: dates, label: label), customers: customers,

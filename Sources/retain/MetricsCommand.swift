@@ -62,14 +62,14 @@ struct MetricsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let config = try data.loadConfig()
+        let config = try data.requiredInput().loadConfig()
         let spec = try KPISpec(
             roles: config.roles, from: try parseDate(from, option: "--from"), to: try parseDate(to, option: "--to"), by: by,
             churn: churn ?? config.churn.definition, inactiveDays: inactiveDays ?? config.churn.horizonDays,
             conversionEventType: conversion, followers: followers)
-        let reader = try data.reader(config, rejectsPath: nil)
+        let reader = try data.requiredInput().reader(config, rejectsPath: nil)
         var lastReport = Console.seconds()
-        let result = try KPIPipeline.compute(reader: reader, spec: spec, customers: try data.loadCustomers()) { n in
+        let result = try KPIPipeline.compute(reader: reader, spec: spec, customers: try data.requiredInput().loadCustomers()) { n in
             let now = Console.seconds()
             if now - lastReport >= 1 { lastReport = now; Console.progress("read \(n) events…") }
         }

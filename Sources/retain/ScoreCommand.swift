@@ -174,21 +174,9 @@ struct ScoreCommand: ParsableCommand {
 
     private func buildFeatures(_ bundle: ModelBundle) throws -> ScoringInput {
         guard let events else { throw CLIError("--events is required") }
-        var args = ["--events", events, "--bad-rows", badRows]
-        if let table { args += ["--table", table] }
-        if let customers { args += ["--customers", customers] }
-        if let config { args += ["--config", config] }
-        for r in role { args += ["--role", r] }
-        let data = try EventOptions.parse(args)
-        var cfg: FeatureConfig
-        if config != nil {
-            cfg = try data.loadConfig()
-        } else {
-            cfg = bundle.config
-            var roles = cfg.roles
-            for a in role { try roles.parse(assignment: a) }
-            cfg.roles = roles
-        }
+        let data = EventInput(events: events, table: table, customers: customers, config: config, roles: role,
+                              badRows: badRows == "skip" ? .skip : .fail)
+        let cfg = try data.loadConfig(default: bundle.config)
         let t = try parseDate(asOf, option: "--as-of")
         let reader = try data.reader(cfg, rejectsPath: (out ?? "scores") + ".rejects.csv")
         let result = try FeaturePipeline.build(reader: reader, spec: FeatureSpec(config: cfg, asOf: [t], label: false, dataEnd: t),

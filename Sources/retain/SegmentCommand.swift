@@ -159,11 +159,7 @@ struct SegmentCommand: ParsableCommand {
 
     private func runEvents() throws {
         guard let events, let asOfText = asOf, let out else { return }
-        var args = ["--events", events]
-        if let customers { args += ["--customers", customers] }
-        if let config { args += ["--config", config] }
-        for r in role { args += ["--role", r] }
-        let data = try EventOptions.parse(args)
+        let data = EventInput(events: events, customers: customers, config: config, roles: role)
         let cfg = try data.loadConfig()
         let t = try parseDate(asOfText, option: "--as-of")
         let started = Console.seconds()

@@ -197,12 +197,8 @@ struct TrainCommand: ParsableCommand {
     private func runEvents() throws {
         guard let events, let asOfText = asOf, let out else { return }
         let started = Console.seconds()
-        var args = ["--events", events, "--bad-rows", badRows]
-        if let table { args += ["--table", table] }
-        if let customers { args += ["--customers", customers] }
-        if let config { args += ["--config", config] }
-        for r in role { args += ["--role", r] }
-        let data = try EventOptions.parse(args)
+        let data = EventInput(events: events, table: table, customers: customers, config: config, roles: role,
+                              badRows: badRows == "skip" ? .skip : .fail)
         var cfg = try data.loadConfig()
         if let churn { cfg.churn.definition = churn }
         if let horizon { cfg.churn.horizonDays = horizon }
