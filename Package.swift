@@ -21,6 +21,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System OpenBLAS (cblas.h) + LAPACKE (lapacke.h). Only RetainNumerics imports it.
@@ -36,7 +38,7 @@ let package = Package(
         .target(name: "CRetainSupport", path: "Sources/CRetainSupport"),
 
         // What every layer shares: the parallel helper, civil days, the seeded generator, hashing.
-        .target(name: "RetainCore", swiftSettings: optimized),
+        .target(name: "RetainCore", dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")], swiftSettings: optimized),
         // Matrices and the only BLAS/LAPACK caller: logistic regression, k-means, metrics, CLV fitters.
         .target(
             name: "RetainNumerics",

@@ -1,19 +1,6 @@
 import Foundation
 import RetainCore
 
-/// Errors from the store module.
-public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// A file could not be written.
-    case writeFailed(path: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .writeFailed(let path, let reason):
-            return "could not write \(path): \(reason). Check that the directory exists and is writable."
-        }
-    }
-}
-
 /// Writes files atomically: the data go to a temporary file in the same directory, are flushed,
 /// and the temporary file is renamed over the target, so a reader never sees a partial file and
 /// a failure leaves any previous file intact.
@@ -24,7 +11,7 @@ public enum AtomicFile {
     ///   - data: The full new content.
     ///   - path: Target path; its directory must exist.
     ///   - permissions: POSIX mode for the new file (e.g. `0o600` for personal data).
-    /// - Throws: `StoreError.writeFailed` naming the path and the system's reason.
+    /// - Throws: `IOError.writeFailed` naming the path and the system's reason.
     public static func write(_ data: Data, to path: String, permissions: mode_t = 0o644) throws {
         try write(to: path, permissions: permissions) { fd in
             try data.withUnsafeBytes { try writeAll(fd, $0, at: 0, path: path) }
@@ -95,18 +82,18 @@ public enum AtomicFile {
         let dir = url.deletingLastPathComponent().path
         var template = Array("\(dir)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw IOError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
         let tmp = String(cString: template)
         var ok = false
         defer { if !ok { unlink(tmp) } }
         do { try body(fd) } catch { close(fd); throw error }
         if fchmod(fd, permissions) != 0 || fsync(fd) != 0 {
             let e = errno; close(fd)
-            throw StoreError.writeFailed(path: path, reason: String(cString: strerror(e)))
+            throw IOError.writeFailed(path: path, reason: String(cString: strerror(e)))
         }
         close(fd)
         guard rename(tmp, path) == 0 else {
-            throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+            throw IOError.writeFailed(path: path, reason: String(cString: strerror(errno)))
         }
         ok = true
     }
@@ -119,7 +106,7 @@ public enum AtomicFile {
             let n = pwrite(fd, base + written, raw.count - written, off_t(offset + written))
             if n < 0 {
                 if errno == EINTR { continue }
-                throw StoreError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+                throw IOError.writeFailed(path: path, reason: String(cString: strerror(errno)))
             }
             written += n
         }

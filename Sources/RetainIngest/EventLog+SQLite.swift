@@ -1,4 +1,3 @@
-import CSQLite
 import Foundation
 import RetainCore
 import RetainIO
@@ -10,45 +9,40 @@ import RetainIO
 // as a number, or text holding a number; NULL is an empty cell. "Lines" in messages and in the
 // rejects file are the 1-based ordinals of the rows in the scan.
 
-private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
 extension EventLogReader {
     /// Rows per batch for SQLite input.
     static let sqliteBatchRows = 1 << 16
 
     func readSQLite(path: String, table: String, mapping: ColumnMapping, _ body: (EventBatch) throws -> Void) throws -> IngestSummary {
         let file = "\(path):\(table)"
-        var db: OpaquePointer?
-        let openStatus = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil)
-        defer { sqlite3_close(db) }
-        guard openStatus == SQLITE_OK, let db else {
-            let reason = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open the database"
+        let db: SQLiteDatabase
+        let statement: SQLiteStatement
+        let layout: CSVLayout
+        do {
+            db = try SQLiteDatabase(path: path, mode: .readOnly)
+            // Columns, through PRAGMA table_info (works for tables and views).
+            let columns = try db.columnNames(of: table)
+            guard !columns.isEmpty else {
+                let tables = (try? db.tableNames()) ?? []
+                throw IngestError.cannotRead(
+                    file: path, reason: "no table or view named '\(table)' (tables: \(tables.isEmpty ? "none" : tables.joined(separator: ", ")))")
+            }
+            layout = try CSVLayout(header: columns, mapping: mapping, file: file)
+            var selected = [layout.customer, layout.timestamp, layout.eventType]
+            if layout.value >= 0 { selected.append(layout.value) }
+            if layout.ref >= 0 { selected.append(layout.ref) }
+            let sql = "SELECT " + selected.map { SQLiteDatabase.quote(identifier: columns[$0]) }.joined(separator: ", ")
+                + " FROM " + SQLiteDatabase.quote(identifier: table)
+            statement = try db.prepare(sql)
+        } catch IOError.sqlite(_, let reason, _) {
             throw IngestError.cannotRead(file: path, reason: reason)
         }
-        // Columns, through PRAGMA table_info (works for tables and views).
-        let columns = try Self.sqliteColumns(db, table: table, path: path)
-        guard !columns.isEmpty else {
-            let tables = (try? Self.sqliteTableNames(db)) ?? []
-            throw IngestError.cannotRead(
-                file: path, reason: "no table or view named '\(table)' (tables: \(tables.isEmpty ? "none" : tables.joined(separator: ", ")))")
-        }
-        let layout = try CSVLayout(header: columns, mapping: mapping, file: file)
-        var selected = [layout.customer, layout.timestamp, layout.eventType]
-        if layout.value >= 0 { selected.append(layout.value) }
-        if layout.ref >= 0 { selected.append(layout.ref) }
-        let sql = "SELECT " + selected.map { Self.quoteIdentifier(columns[$0]) }.joined(separator: ", ")
-            + " FROM " + Self.quoteIdentifier(table)
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
-            throw IngestError.cannotRead(file: path, reason: String(cString: sqlite3_errmsg(db)))
-        }
-        defer { sqlite3_finalize(statement) }
 
         let skip = badRowPolicy == .skip
         let rejects = skip ? try rejectsPath.map { try RejectsWriter(path: $0) } : nil
         var summary = IngestSummary()
         do {
-            try readRows(statement, db: db, file: file, layout: layout, skip: skip, rejects: rejects, summary: &summary, body)
+            try readRows(statement, file: file, layout: layout, skip: skip, rejects: rejects, summary: &summary, body)
         } catch {
             rejects?.abandon()
             throw error
@@ -61,7 +55,7 @@ extension EventLogReader {
         return summary
     }
 
-    private func readRows(_ statement: OpaquePointer, db: OpaquePointer, file: String, layout: CSVLayout, skip: Bool,
+    private func readRows(_ statement: SQLiteStatement, file: String, layout: CSVLayout, skip: Bool,
                           rejects: RejectsWriter?, summary: inout IngestSummary, _ body: (EventBatch) throws -> Void) throws {
         let valueColumn: Int32 = layout.value >= 0 ? 3 : -1
         let refColumn: Int32 = layout.ref >= 0 ? (layout.value >= 0 ? 4 : 3) : -1
@@ -71,20 +65,18 @@ extension EventLogReader {
 
         /// Column `i`'s text as a padded copy (16 readable bytes after the end), or nil for NULL.
         func text(_ i: Int32, _ body: (UnsafePointer<UInt8>, Int) -> Void) {
-            let n = Int(sqlite3_column_bytes(statement, i))
-            let p = sqlite3_column_text(statement, i)
-            if scratch.count < n + 32 { scratch = [UInt8](repeating: 0, count: 2 * n + 32) }
-            scratch.withUnsafeMutableBufferPointer { s in
-                let base = s.baseAddress!  // count ≥ 32
-                if let p, n > 0 { base.update(from: p, count: n) }
-                for j in n..<(n + 16) { base[j] = 0 }
-                body(UnsafePointer(base), p == nil ? 0 : n)
+            statement.withBytes(i) { cell in
+                let n = cell.count
+                if scratch.count < n + 32 { scratch = [UInt8](repeating: 0, count: 2 * n + 32) }
+                scratch.withUnsafeMutableBufferPointer { s in
+                    let base = s.baseAddress!  // count ≥ 32
+                    if let p = cell.baseAddress, n > 0 { base.update(from: p, count: n) }
+                    for j in n..<(n + 16) { base[j] = 0 }
+                    body(UnsafePointer(base), n)
+                }
             }
         }
-        func cellString(_ i: Int32) -> String {
-            guard let p = sqlite3_column_text(statement, i) else { return "" }
-            return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(statement, i))), as: UTF8.self)
-        }
+        func cellString(_ i: Int32) -> String { statement.text(i) }
         func deliver() throws {
             guard batch.count > 0 else { return }
             summary.rows += batch.count
@@ -92,28 +84,23 @@ extension EventLogReader {
             batch = EventBatch()
         }
 
-        while true {
-            let status = sqlite3_step(statement)
-            if status == SQLITE_DONE { break }
-            guard status == SQLITE_ROW else {
-                throw IngestError.cannotRead(file: file, reason: String(cString: sqlite3_errmsg(db)))
-            }
+        while try step(statement, file: file) {
             line += 1
             var problem: RowProblem?
             var t = Double.nan
             var v = Double.nan
             check: do {
-                if sqlite3_column_bytes(statement, 0) == 0 {
+                if statement.byteCount(0) == 0 {
                     problem = .empty(column: layout.customer, reason: .emptyCustomerID); break check
                 }
-                switch sqlite3_column_type(statement, 1) {
-                case SQLITE_INTEGER, SQLITE_FLOAT:
-                    t = sqlite3_column_double(statement, 1)
+                switch statement.type(1) {
+                case .integer, .float:
+                    t = statement.double(1)
                     if !(abs(t) <= Timestamp.maxUnixSeconds) {
                         problem = .badTimestamp(column: layout.timestamp, text: cellString(1), problem: t.isFinite ? .unixRange : .notFinite)
                         break check
                     }
-                case SQLITE_NULL:
+                case .null:
                     break
                 default:
                     text(1) { p, n in t = Timestamp.parse(p, n) }
@@ -129,13 +116,13 @@ extension EventLogReader {
                     problem = p
                     break check
                 }
-                if sqlite3_column_bytes(statement, 2) == 0 {
+                if statement.byteCount(2) == 0 {
                     problem = .empty(column: layout.eventType, reason: .emptyEventType); break check
                 }
                 if valueColumn >= 0 {
-                    switch sqlite3_column_type(statement, valueColumn) {
-                    case SQLITE_NULL: break
-                    case SQLITE_INTEGER, SQLITE_FLOAT: v = sqlite3_column_double(statement, valueColumn)
+                    switch statement.type(valueColumn) {
+                    case .null: break
+                    case .integer, .float: v = statement.double(valueColumn)
                     default:
                         var bad = false
                         text(valueColumn) { p, n in
@@ -159,7 +146,7 @@ extension EventLogReader {
                 summary.badRows[problem.reason, default: 0] += 1
                 if let rejects {
                     var raw = [UInt8]()
-                    for i in 0..<sqlite3_column_count(statement) {
+                    for i in 0..<statement.columnCount {
                         if i > 0 { raw.append(UInt8(ascii: ",")) }
                         let s = cellString(i)
                         var copy = s
@@ -172,7 +159,7 @@ extension EventLogReader {
             var c: Int32 = 0, e: Int32 = 0, r: Int32 = -1
             text(0) { p, n in c = dictionaries.customer(p, n) }
             text(2) { p, n in e = dictionaries.type(p, n) }
-            if refColumn >= 0 && sqlite3_column_type(statement, refColumn) != SQLITE_NULL {
+            if refColumn >= 0 && statement.type(refColumn) != .null {
                 text(refColumn) { p, n in if n > 0 { r = dictionaries.ref(p, n) } }
             }
             batch.customer.append(c)
@@ -185,39 +172,10 @@ extension EventLogReader {
         try deliver()
     }
 
-    /// Column names of `table` in order; empty if there is no such table or view.
-    static func sqliteColumns(_ db: OpaquePointer, table: String, path: String) throws -> [String] {
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?1)", -1, &statement, nil) == SQLITE_OK, let statement else {
-            throw IngestError.cannotRead(file: path, reason: String(cString: sqlite3_errmsg(db)))
+    /// Advances `statement`; SQLite errors name the event table.
+    private func step(_ statement: SQLiteStatement, file: String) throws -> Bool {
+        do { return try statement.step() } catch IOError.sqlite(_, let reason, _) {
+            throw IngestError.cannotRead(file: file, reason: reason)
         }
-        defer { sqlite3_finalize(statement) }
-        sqlite3_bind_text(statement, 1, table, -1, sqliteTransient)
-        var names: [String] = []
-        while true {
-            let status = sqlite3_step(statement)
-            if status == SQLITE_DONE { break }
-            guard status == SQLITE_ROW else { throw IngestError.cannotRead(file: path, reason: String(cString: sqlite3_errmsg(db))) }
-            names.append(sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "")
-        }
-        return names
-    }
-
-    /// Names of the tables and views (for the message about a missing one).
-    static func sqliteTableNames(_ db: OpaquePointer) throws -> [String] {
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name", -1, &statement, nil) == SQLITE_OK,
-              let statement else { return [] }
-        defer { sqlite3_finalize(statement) }
-        var names: [String] = []
-        while sqlite3_step(statement) == SQLITE_ROW {
-            names.append(sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "")
-        }
-        return names
-    }
-
-    /// `"name"` with inner quotes doubled.
-    static func quoteIdentifier(_ name: String) -> String {
-        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

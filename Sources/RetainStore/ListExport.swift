@@ -97,7 +97,7 @@ public struct ListExport: Sendable {
     /// Writes the lists of `date` from `history` into `directory` (created, mode 0700, if missing).
     ///
     /// - Returns: The manifest, also written as `manifest.json`.
-    /// - Throws: `ScoreHistoryError.unknownDate`, `.unknownList`; `StoreError.writeFailed`.
+    /// - Throws: `ScoreHistoryError.unknownDate`, `.unknownList`; `IOError.writeFailed`.
     /// - Complexity: O(n · lists) for n records on the day.
     @discardableResult
     public func write(from history: ScoreHistory, date: String, to directory: String) throws -> ExportManifest {
@@ -116,7 +116,7 @@ public struct ListExport: Sendable {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o700])
             } catch {
-                throw StoreError.writeFailed(path: directory, reason: (error as NSError).localizedDescription)
+                throw IOError.writeFailed(path: directory, reason: (error as NSError).localizedDescription)
             }
         }
         let attributeNames = (attributes?.names ?? []).enumerated().filter {

@@ -1,4 +1,3 @@
-import CSQLite
 import Foundation
 import RetainCore
 import RetainIO
@@ -6,8 +5,6 @@ import RetainIngest
 import RetainFeatures
 import RetainNumerics
 import RetainScoring
-
-private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// The daily score history: one SQLite file, one row per customer per scored day.
 ///
@@ -38,7 +35,7 @@ public final class ScoreHistory {
 
     /// The database file.
     public let path: String
-    private let db: OpaquePointer
+    private let db: SQLiteDatabase
 
     /// Test hook: throw `injectedFailure` after this many inserts, inside the transaction.
     var failAfterInserts: Int?
@@ -54,59 +51,29 @@ public final class ScoreHistory {
         if !create && !FileManager.default.fileExists(atPath: path) {
             throw ScoreHistoryError.missingDatabase(path: path)
         }
-        var handle: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
-        let status = sqlite3_open_v2(path, &handle, flags, nil)
-        guard status == SQLITE_OK, let handle else {
-            let reason = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open the database"
-            sqlite3_close(handle)
-            throw ScoreHistoryError.sqlite(path: path, reason: reason)
-        }
-        db = handle
         do {
-            sqlite3_busy_timeout(db, 10_000)
-            try exec("PRAGMA journal_mode = WAL")
-            try exec("PRAGMA synchronous = FULL")
-            try exec("PRAGMA cache_size = -65536")  // 64 MiB: a million-row day's index pages stay in memory
-            try migrate()
+            db = try SQLiteDatabase(path: path, mode: .readWrite(create: create))
+            db.setBusyTimeout(milliseconds: 10_000)
+            try db.execute("PRAGMA journal_mode = WAL")
+            try db.execute("PRAGMA synchronous = FULL")
+            try db.execute("PRAGMA cache_size = -65536")  // 64 MiB: a million-row day's index pages stay in memory
+            try db.migrate([Self.migrate0to1])
         } catch {
-            sqlite3_close(db)
-            throw error
+            throw Self.storeError(error, path: path)
         }
     }
 
-    deinit { sqlite3_close(db) }
 
     // MARK: Schema
 
     /// The file's `PRAGMA user_version`.
     func userVersion() throws -> Int32 {
-        var v: Int32 = 0
-        try query("PRAGMA user_version") { v = sqlite3_column_int($0, 0) }
-        return v
-    }
-
-    /// Brings the schema to `schemaVersion`, one step per version, each step in its own transaction.
-    private func migrate() throws {
-        var version = try userVersion()
-        guard version <= Self.schemaVersion else {
-            throw ScoreHistoryError.newerSchema(path: path, version: version, supported: Self.schemaVersion)
-        }
-        while version < Self.schemaVersion {
-            try transaction {
-                switch version {
-                case 0: try migrate0to1()
-                default: preconditionFailure("no migration from schema version \(version)")
-                }
-                try exec("PRAGMA user_version = \(version + 1)")
-            }
-            version += 1
-        }
+        try guarded { try db.userVersion() }
     }
 
     /// Version 0 is an empty (or foreign, table-less for us) file: create the v1 tables.
-    private func migrate0to1() throws {
-        try exec("""
+    private static func migrate0to1(_ db: SQLiteDatabase) throws {
+        try db.execute("""
             CREATE TABLE IF NOT EXISTS scores (
                 date TEXT NOT NULL,
                 customer_id TEXT NOT NULL,
@@ -151,37 +118,36 @@ public final class ScoreHistory {
         if let bad = records.firstIndex(where: { !$0.date.isEmpty && $0.date != date }) {
             throw ScoreHistoryError.invalidRecords(reason: "record \(bad + 1) is dated \(records[bad].date), not \(date)")
         }
-        try transaction {
-            try run("DELETE FROM scores WHERE date = ?", [date])
-            try run("DELETE FROM runs WHERE date = ?", [date])
-            let insert = try prepare("""
-                INSERT INTO scores (date, customer_id, model_id, churn_probability, risk_tier, predicted_value,
-                                    segment, flags, action, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            defer { sqlite3_finalize(insert) }
-            bindText(insert, 1, date)
-            bindText(insert, 3, modelID)
-            for (i, r) in records.enumerated() {
-                if let n = failAfterInserts, i >= n { throw ScoreHistoryError.injectedFailure }
-                bindText(insert, 2, r.customerID)
-                sqlite3_bind_double(insert, 4, r.churnProbability)
-                bindText(insert, 5, r.riskTier)
-                sqlite3_bind_double(insert, 6, r.predictedValue)
-                bindText(insert, 7, r.segment)
-                bindText(insert, 8, r.flags.joined(separator: Self.separator))
-                bindText(insert, 9, r.action)
-                bindText(insert, 10, r.reasons.joined(separator: Self.separator))
-                let status = sqlite3_step(insert)
-                guard status == SQLITE_DONE else {
-                    if status == SQLITE_CONSTRAINT {
+        try guarded {
+            try db.transaction {
+                try db.run("DELETE FROM scores WHERE date = ?", [date])
+                try db.run("DELETE FROM runs WHERE date = ?", [date])
+                let insert = try db.prepare("""
+                    INSERT INTO scores (date, customer_id, model_id, churn_probability, risk_tier, predicted_value,
+                                        segment, flags, action, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                insert.bind(date, at: 1)
+                insert.bind(modelID, at: 3)
+                for (i, r) in records.enumerated() {
+                    if let n = failAfterInserts, i >= n { throw ScoreHistoryError.injectedFailure }
+                    insert.bind(r.customerID, at: 2)
+                    insert.bind(r.churnProbability, at: 4)
+                    insert.bind(r.riskTier, at: 5)
+                    insert.bind(r.predictedValue, at: 6)
+                    insert.bind(r.segment, at: 7)
+                    insert.bind(r.flags.joined(separator: Self.separator), at: 8)
+                    insert.bind(r.action, at: 9)
+                    insert.bind(r.reasons.joined(separator: Self.separator), at: 10)
+                    do {
+                        _ = try insert.step()
+                    } catch let e as IOError where e.isConstraintViolation {
                         throw ScoreHistoryError.invalidRecords(reason: "record \(i + 1) repeats a customer already scored on \(date)")
                     }
-                    throw error()
+                    insert.reset()
                 }
-                sqlite3_reset(insert)
+                try db.run("INSERT INTO runs (date, model_id, rows, written_at) VALUES (?, ?, ?, ?)",
+                           [date, modelID, String(records.count), ISO8601DateFormatter().string(from: Date())])
             }
-            try run("INSERT INTO runs (date, model_id, rows, written_at) VALUES (?, ?, ?, ?)",
-                    [date, modelID, String(records.count), ISO8601DateFormatter().string(from: Date())])
         }
     }
 
@@ -190,7 +156,7 @@ public final class ScoreHistory {
     /// Scored dates, oldest first.
     public func dates() throws -> [String] {
         var out: [String] = []
-        try query("SELECT date FROM runs ORDER BY date") { out.append(Self.text($0, 0)) }
+        try query("SELECT date FROM runs ORDER BY date") { out.append($0.text(0)) }
         return out
     }
 
@@ -198,7 +164,7 @@ public final class ScoreHistory {
     public func previousDate(before date: String) throws -> String? {
         var out: String?
         try query("SELECT max(date) FROM runs WHERE date < ?", [date]) { s in
-            if sqlite3_column_type(s, 0) != SQLITE_NULL { out = Self.text(s, 0) }
+            if s.type(0) != .null { out = s.text(0) }
         }
         return out
     }
@@ -208,7 +174,7 @@ public final class ScoreHistory {
     /// - Throws: `ScoreHistoryError.unknownDate` listing the scored dates.
     public func modelID(date: String) throws -> String {
         var out: String?
-        try query("SELECT model_id FROM runs WHERE date = ?", [date]) { out = Self.text($0, 0) }
+        try query("SELECT model_id FROM runs WHERE date = ?", [date]) { out = $0.text(0) }
         guard let out else { throw ScoreHistoryError.unknownDate(date: date, scored: try dates()) }
         return out
     }
@@ -231,13 +197,14 @@ public final class ScoreHistory {
     func atRiskCandidates(date: String, minimum: Double) throws -> [(customer: String, probability: Double, flagged: Bool)] {
         var out: [(String, Double, Bool)] = []
         let sql = "SELECT customer_id, churn_probability, flags FROM scores WHERE date = ?1 AND (churn_probability >= ?2 OR flags LIKE '%at_risk%')"
-        let s = try prepare(sql)
-        defer { sqlite3_finalize(s) }
-        bindText(s, 1, date)
-        sqlite3_bind_double(s, 2, minimum)
-        try step(s) { s in
-            let flags = Self.list(Self.text(s, 2))
-            out.append((Self.text(s, 0), sqlite3_column_double(s, 1), flags.contains("at_risk")))
+        try guarded {
+            let s = try db.prepare(sql)
+            s.bind(date, at: 1)
+            s.bind(minimum, at: 2)
+            while try s.step() {
+                let flags = Self.list(s.text(2))
+                out.append((s.text(0), s.double(1), flags.contains("at_risk")))
+            }
         }
         return out
     }
@@ -250,10 +217,10 @@ public final class ScoreHistory {
             """
         try query(sql, args) { s in
             out.append(ScoreRecord(
-                customerID: Self.text(s, 0), date: Self.text(s, 1), modelID: Self.text(s, 2),
-                churnProbability: sqlite3_column_double(s, 3), riskTier: Self.text(s, 4),
-                predictedValue: sqlite3_column_double(s, 5), segment: Self.text(s, 6),
-                flags: Self.list(Self.text(s, 7)), action: Self.text(s, 8), reasons: Self.list(Self.text(s, 9))))
+                customerID: s.text(0), date: s.text(1), modelID: s.text(2),
+                churnProbability: s.double(3), riskTier: s.text(4),
+                predictedValue: s.double(5), segment: s.text(6),
+                flags: Self.list(s.text(7)), action: s.text(8), reasons: Self.list(s.text(9))))
         }
         return out
     }
@@ -261,7 +228,7 @@ public final class ScoreHistory {
     /// `PRAGMA integrity_check`'s answer (`ok` when the file is sound).
     func integrityCheck() throws -> String {
         var lines: [String] = []
-        try query("PRAGMA integrity_check") { lines.append(Self.text($0, 0)) }
+        try query("PRAGMA integrity_check") { lines.append($0.text(0)) }
         return lines.joined(separator: "\n")
     }
 
@@ -277,63 +244,23 @@ public final class ScoreHistory {
         s.isEmpty ? [] : s.utf8.split(separator: 0x1F, omittingEmptySubsequences: false).map { String(Substring($0)) }
     }
 
-    static func text(_ s: OpaquePointer, _ i: Int32) -> String {
-        guard let p = sqlite3_column_text(s, i) else { return "" }
-        return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, i))), as: UTF8.self)
+    /// Runs `sql` with text arguments, calling `row` per result row; SQLite errors become ``ScoreHistoryError``.
+    private func query(_ sql: String, _ args: [String] = [], _ row: (SQLiteStatement) throws -> Void) throws {
+        try guarded { try db.query(sql, args, row) }
     }
 
-    private func error() -> ScoreHistoryError {
-        .sqlite(path: path, reason: String(cString: sqlite3_errmsg(db)))
+    /// Runs `body`, turning the I/O layer's SQLite errors into ``ScoreHistoryError``.
+    private func guarded<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch { throw Self.storeError(error, path: path) }
     }
 
-    private func bindText(_ s: OpaquePointer, _ i: Int32, _ value: String) {
-        sqlite3_bind_text(s, i, value, -1, sqliteTransient)
-    }
-
-    private func exec(_ sql: String) throws {
-        var message: UnsafeMutablePointer<CChar>?
-        guard sqlite3_exec(db, sql, nil, nil, &message) == SQLITE_OK else {
-            let reason = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(db))
-            sqlite3_free(message)
-            throw ScoreHistoryError.sqlite(path: path, reason: reason)
-        }
-    }
-
-    private func prepare(_ sql: String) throws -> OpaquePointer {
-        var s: OpaquePointer?
-        guard sqlite3_prepare_v2(db, sql, -1, &s, nil) == SQLITE_OK, let s else { throw error() }
-        return s
-    }
-
-    private func step(_ s: OpaquePointer, _ row: (OpaquePointer) throws -> Void) throws {
-        while true {
-            let status = sqlite3_step(s)
-            if status == SQLITE_DONE { return }
-            guard status == SQLITE_ROW else { throw error() }
-            try row(s)
-        }
-    }
-
-    private func query(_ sql: String, _ args: [String] = [], _ row: (OpaquePointer) throws -> Void) throws {
-        let s = try prepare(sql)
-        defer { sqlite3_finalize(s) }
-        for (i, a) in args.enumerated() { bindText(s, Int32(i + 1), a) }
-        try step(s, row)
-    }
-
-    private func run(_ sql: String, _ args: [String]) throws {
-        try query(sql, args) { _ in }
-    }
-
-    /// Runs `body` in one `BEGIN IMMEDIATE` transaction; rolls back if it throws.
-    private func transaction(_ body: () throws -> Void) throws {
-        try exec("BEGIN IMMEDIATE")
-        do {
-            try body()
-            try exec("COMMIT")
-        } catch {
-            sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
-            throw error
+    /// The history's own error for an error of the SQLite layer (others pass through).
+    private static func storeError(_ error: Error, path: String) -> Error {
+        switch error {
+        case IOError.sqlite(_, let reason, _): return ScoreHistoryError.sqlite(path: path, reason: reason)
+        case IOError.newerSchema(_, let version, let supported):
+            return ScoreHistoryError.newerSchema(path: path, version: version, supported: supported)
+        default: return error
         }
     }
 }

@@ -15,3 +15,11 @@ final class SHA256Tests: XCTestCase {
         XCTAssertEqual(SHA256.hex([UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 }
+
+final class SHA256LongMessageTests: XCTestCase {
+    /// FIPS 180-2 long vector: one million repetitions of "a".
+    func testDigestOfOneMillionAs() {
+        XCTAssertEqual(SHA256.hex(ArraySlice(repeating: UInt8(ascii: "a"), count: 1_000_000)),
+                       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
