@@ -31,7 +31,7 @@ let package = Package(
             path: "Sources/CLapack",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
-        // System zlib (.csv.gz) and SQLite. Only RetainIO imports them.
+        // System zlib (.csv.gz) and SQLite. Only RetainIO imports them (LineSource, SQLiteDatabase).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // Prefetch hints and the powers-of-five table for number parsing.

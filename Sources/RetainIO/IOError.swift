@@ -4,6 +4,8 @@ import Foundation
 ///
 /// Messages name the path and the system's (or SQLite's) explanation, never file contents.
 public enum IOError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A file could not be opened or read; `reason` is the system's (or zlib's) explanation.
+    case readFailed(path: String, reason: String)
     /// A file could not be written.
     case writeFailed(path: String, reason: String)
     /// SQLite could not open or use the file; `code` is SQLite's result code.
@@ -19,6 +21,8 @@ public enum IOError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case .readFailed(let path, let reason):
+            return "cannot read \(path): \(reason)."
         case .writeFailed(let path, let reason):
             return "could not write \(path): \(reason). Check that the directory exists and is writable."
         case .sqlite(let path, let reason, _):

@@ -6,18 +6,17 @@ import Glibc
 import Darwin
 #endif
 import RetainCore
-import RetainIO
 
 // Reading a text file as blocks of whole lines, plain or gzip-compressed, with bounded memory.
 
 /// A block of whole lines: `bytes[0..<count]` ends with `\n` and is followed by at least 16
 /// readable bytes, so parsers may load 8 bytes at a time without bounds checks.
-final class LineBlock {
-    private(set) var bytes: UnsafeMutablePointer<UInt8>
-    private(set) var capacity: Int
-    var count = 0
+package final class LineBlock {
+    package private(set) var bytes: UnsafeMutablePointer<UInt8>
+    package private(set) var capacity: Int
+    package var count = 0
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = max(capacity, 64)
         bytes = .allocate(capacity: self.capacity + 32)
         bytes.initialize(repeating: 0, count: self.capacity + 32)
@@ -26,7 +25,7 @@ final class LineBlock {
     deinit { bytes.deallocate() }
 
     /// Makes room for `needed` bytes (plus padding), keeping the first `keep` bytes.
-    func reserve(_ needed: Int, keep: Int) {
+    package func reserve(_ needed: Int, keep: Int) {
         guard needed > capacity else { return }
         var c = capacity
         while c < needed { c *= 2 }
@@ -44,8 +43,8 @@ final class LineBlock {
 /// Gzip is recognised by its magic bytes (1f 8b), whatever the name, and inflated with zlib's
 /// streaming `inflate` (concatenated gzip members are read one after another). Not thread-safe:
 /// callers take turns.
-final class LineSource {
-    let path: String
+package final class LineSource {
+    package let path: String
     private let fd: Int32
     private var prefix: [UInt8] = []          // bytes read while sniffing, served first
     private var stream: UnsafeMutablePointer<z_stream>?
@@ -58,22 +57,22 @@ final class LineSource {
     private var carryCount = 0
     private var carryCapacity = 1 << 16
     /// Bytes read from the file.
-    private(set) var fileBytes = 0
+    package private(set) var fileBytes = 0
     /// Bytes of text produced.
-    private(set) var textBytes = 0
-    let isGzip: Bool
+    package private(set) var textBytes = 0
+    package let isGzip: Bool
 
-    init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         let fd = open(path, O_RDONLY)
         self.fd = fd
-        guard fd >= 0 else { throw IngestError.cannotRead(file: path, reason: Self.systemError()) }
+        guard fd >= 0 else { throw IOError.readFailed(path: path, reason: Self.systemError()) }
         carry = .allocate(capacity: carryCapacity + 32)
         var info = stat()
         if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
             close(fd)
             carry.deallocate()
-            throw IngestError.cannotRead(file: path, reason: "it is a directory")
+            throw IOError.readFailed(path: path, reason: "it is a directory")
         }
         #if canImport(Glibc)
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
@@ -88,7 +87,7 @@ final class LineSource {
                 let reason = Self.systemError()
                 close(fd)
                 carry.deallocate()
-                throw IngestError.cannotRead(file: path, reason: reason)
+                throw IOError.readFailed(path: path, reason: reason)
             }
             if n == 0 { break }
             got += n
@@ -105,7 +104,7 @@ final class LineSource {
                 s.deallocate()
                 close(fd)
                 carry.deallocate()
-                throw IngestError.cannotRead(file: path, reason: "zlib could not start (code \(status))")
+                throw IOError.readFailed(path: path, reason: "zlib could not start (code \(status))")
             }
             stream = s
             input = .allocate(capacity: Self.inputSize)
@@ -147,7 +146,7 @@ final class LineSource {
             let n = read(fd, destination + total, max - total)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw IngestError.cannotRead(file: path, reason: Self.systemError())
+                throw IOError.readFailed(path: path, reason: Self.systemError())
             }
             if n == 0 { break }
             total += n
@@ -169,7 +168,7 @@ final class LineSource {
             let r = read(fd, input + n, Self.inputSize - n)
             if r < 0 {
                 if errno == EINTR { continue }
-                throw IngestError.cannotRead(file: path, reason: Self.systemError())
+                throw IOError.readFailed(path: path, reason: Self.systemError())
             }
             if r == 0 { inputEOF = true; break }
             n += r
@@ -200,10 +199,10 @@ final class LineSource {
             }
             guard status == Z_OK || status == Z_BUF_ERROR else {
                 let message = s.pointee.msg.map { String(cString: $0) } ?? "code \(status)"
-                throw IngestError.cannotRead(file: path, reason: "corrupt gzip data (\(message))")
+                throw IOError.readFailed(path: path, reason: "corrupt gzip data (\(message))")
             }
             if s.pointee.avail_in == 0 && inputEOF && s.pointee.avail_out == before {
-                throw IngestError.cannotRead(file: path, reason: "the gzip data end early (truncated file?)")
+                throw IOError.readFailed(path: path, reason: "the gzip data end early (truncated file?)")
             }
         }
         return want - Int(s.pointee.avail_out)
@@ -232,7 +231,7 @@ final class LineSource {
 
     /// The header: the first non-blank line (a leading byte-order mark removed), without its line
     /// end, and its 1-based line number; nil if the file has no non-blank line.
-    func readHeader() throws -> (text: [UInt8], line: Int)? {
+    package func readHeader() throws -> (text: [UInt8], line: Int)? {
         var line = 1
         var first = true
         while true {
@@ -272,7 +271,7 @@ final class LineSource {
     /// (plain or gzip, pipe or file), so a file gives the same blocks in every form.
     ///
     /// - Returns: False when the text is exhausted.
-    func nextBlock(_ block: LineBlock, blockSize: Int) throws -> Bool {
+    package func nextBlock(_ block: LineBlock, blockSize: Int) throws -> Bool {
         block.reserve(max(carryCount, blockSize) + 1, keep: 0)
         block.bytes.update(from: carry, count: carryCount)
         var filled = carryCount
