@@ -117,10 +117,10 @@ public struct FeatureAccumulator {
 
     /// Creates an accumulator for `spec`.
     ///
-    /// - Throws: `IngestError.config` on invalid windows or custom features, or no as-of date.
+    /// - Throws: `IngestError` on invalid windows or custom features; `FeaturesError.noAsOfDates`.
     public init(spec: FeatureSpec) throws {
         try spec.config.validate()
-        guard !spec.asOf.isEmpty else { throw IngestError.config("give at least one as-of date.") }
+        guard !spec.asOf.isEmpty else { throw FeaturesError.noAsOfDates }
         self.spec = spec
         snapshots = spec.asOf
         windowDays = Array(Set(spec.config.windows)).sorted()

@@ -29,22 +29,22 @@ public struct KPISpec: Sendable, Equatable {
 
     /// A spec for `[from, to)`, cut by month or week when `by` is given.
     ///
-    /// - Throws: `IngestError.config` when `from ≥ to`, `inactiveDays < 1`, `followers ≤ 0`
+    /// - Throws: `FeaturesError` when `from ≥ to`, `inactiveDays < 1`, `followers ≤ 0`
     ///   or the conversion type is empty.
     public init(roles: RoleMap = RoleMap(), from: Double, to: Double, by: KPIGranularity? = nil,
                 churn: ChurnDefinition = .inactivity, inactiveDays: Int = 30,
                 conversionEventType: String? = nil, followers: Double? = nil) throws {
         guard from.isFinite, to.isFinite, from < to else {
-            throw IngestError.config("the period is empty: --from \(formatDate(from)) must be before --to \(formatDate(to)).")
+            throw FeaturesError.emptyPeriod(from: formatDate(from), to: formatDate(to))
         }
         guard inactiveDays >= 1 else {
-            throw IngestError.config("inactive days must be at least 1, got \(inactiveDays).")
+            throw FeaturesError.invalidInactiveDays(inactiveDays)
         }
         if let followers, !(followers > 0 && followers.isFinite) {
-            throw IngestError.config("--followers must be a positive number, got \(followers).")
+            throw FeaturesError.invalidFollowers(followers)
         }
         if let c = conversionEventType, c.isEmpty {
-            throw IngestError.config("--conversion needs an event type, e.g. --conversion purchase.")
+            throw FeaturesError.emptyConversionType
         }
         self.roles = roles
         self.boundaries = KPICalendar.boundaries(from: from, to: to, by: by)

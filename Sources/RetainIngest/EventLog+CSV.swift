@@ -56,7 +56,7 @@ struct CSVLayout {
         ref = try find(mapping.ref, optionalUnder: "ref")
         let used = [customer, timestamp, eventType, value, ref].filter { $0 >= 0 }
         if Set(used).count != used.count {
-            throw IngestError.config("column mapping: one column of \(file) is mapped to two event fields; give each field its own column.")
+            throw IngestError.columnMappedTwice(file: file)
         }
     }
 }

@@ -33,7 +33,7 @@ public struct ColumnMapping: Sendable, Equatable, Hashable {
     /// A mapping from a config's `columns:` section (keys `customer_id`, `timestamp`, `event_type`,
     /// `value`, `ref`; values the names in the log). Keys left out keep their standard names.
     ///
-    /// - Throws: `IngestError.config` on an unknown key.
+    /// - Throws: `IngestError.unknownColumnKey` on an unknown key.
     public init(_ names: [String: String]) throws {
         self.init()
         for (key, name) in names {
@@ -44,7 +44,7 @@ public struct ColumnMapping: Sendable, Equatable, Hashable {
             case "value": value = name
             case "ref": ref = name
             default:
-                throw IngestError.config("config columns: unknown key '\(key)' (expected customer_id, timestamp, event_type, value, ref).")
+                throw IngestError.unknownColumnKey(key: key)
             }
         }
     }

@@ -109,7 +109,7 @@ public struct FeatureConfig: Codable, Sendable, Equatable {
             var map = [Role: [String]]()
             for (name, types) in raw {
                 guard let role = Role(rawValue: name) else {
-                    throw IngestError.config("config roles: unknown role '\(name)'. Roles: \(Role.names).")
+                    throw IngestError.unknownRole(name: name, assignment: nil)
                 }
                 map[role] = types.values
             }
@@ -136,33 +136,33 @@ public struct FeatureConfig: Codable, Sendable, Equatable {
     /// Checks windows, horizon, column keys and custom features; throws a message saying what to fix.
     public func validate() throws {
         guard !windows.isEmpty, windows.allSatisfy({ $0 >= 1 && $0 <= 3650 }) else {
-            throw IngestError.config("windows must be whole days between 1 and 3650, got \(windows).")
+            throw IngestError.invalidWindows(windows)
         }
         guard churn.horizonDays >= 1 else {
-            throw IngestError.config("churn horizon_days must be at least 1, got \(churn.horizonDays).")
+            throw IngestError.invalidHorizon(days: churn.horizonDays)
         }
         let known: Set<String> = ["customer_id", "timestamp", "event_type", "value", "ref"]
         for key in columns.keys where !known.contains(key) {
-            throw IngestError.config("config columns: unknown key '\(key)' (expected customer_id, timestamp, event_type, value, ref).")
+            throw IngestError.unknownColumnKey(key: key)
         }
         var names = Set<String>()
         for f in custom {
             guard !f.name.isEmpty, names.insert(f.name).inserted else {
-                throw IngestError.config("custom feature names must be non-empty and unique ('\(f.name)').")
+                throw IngestError.invalidCustomFeature(name: f.name, problem: .nameNotUnique)
             }
             if let ratio = f.ratio {
                 guard ratio.count == 2, f.aggregate == nil else {
-                    throw IngestError.config("custom feature '\(f.name)': ratio needs exactly two feature names and no aggregate.")
+                    throw IngestError.invalidCustomFeature(name: f.name, problem: .ratioShape)
                 }
             } else {
                 guard f.aggregate != nil else {
-                    throw IngestError.config("custom feature '\(f.name)': give an aggregate (\(CustomFeature.Aggregate.allCases.map(\.rawValue).joined(separator: ", "))) or a ratio.")
+                    throw IngestError.invalidCustomFeature(name: f.name, problem: .missingAggregate)
                 }
                 guard (f.eventType == nil) != (f.role == nil) else {
-                    throw IngestError.config("custom feature '\(f.name)': give exactly one of event_type or role.")
+                    throw IngestError.invalidCustomFeature(name: f.name, problem: .eventTypeOrRole)
                 }
                 if let w = f.windowDays, w < 1 {
-                    throw IngestError.config("custom feature '\(f.name)': window_days must be at least 1.")
+                    throw IngestError.invalidCustomFeature(name: f.name, problem: .windowTooShort)
                 }
             }
         }
@@ -170,7 +170,7 @@ public struct FeatureConfig: Codable, Sendable, Equatable {
 
     /// Loads a config from a YAML (`.yaml`/`.yml`) or JSON file.
     ///
-    /// - Throws: `IngestError.config` naming the file and the problem.
+    /// - Throws: `IngestError.badConfigFile` naming the file and the problem; the validation errors.
     public static func load(path: String) throws -> FeatureConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw IngestError.cannotRead(file: path, reason: "no such file or not readable")
@@ -185,13 +185,13 @@ public struct FeatureConfig: Codable, Sendable, Equatable {
                 config = try YAMLDecoder().decode(FeatureConfig.self, from: text)
             }
         } catch let e as IngestError {
-            throw IngestError.config("\(path): \(e)")
+            throw IngestError.badConfigFile(path: path, location: nil, reason: "\(e)")
         } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx),
                 let DecodingError.dataCorrupted(ctx) {
             let at = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-            throw IngestError.config("\(path)\(at.isEmpty ? "" : ", at '\(at)'"): \(ctx.debugDescription)")
+            throw IngestError.badConfigFile(path: path, location: at.isEmpty ? nil : at, reason: ctx.debugDescription)
         } catch {
-            throw IngestError.config("\(path): \(error)")
+            throw IngestError.badConfigFile(path: path, location: nil, reason: "\(error)")
         }
         try config.validate()
         return config

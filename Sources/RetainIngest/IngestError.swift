@@ -27,8 +27,23 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     case emptyCell(file: String, line: Int, column: String)
     /// A double quote is unbalanced, or appears inside an unquoted field, or text follows a closing quote.
     case badQuotes(file: String, line: Int, column: String)
-    /// A configuration problem (config file, `--role`, windows, churn definition); the text says what to fix.
-    case config(String)
+    /// One column of the file is mapped to two event fields.
+    case columnMappedTwice(file: String)
+    /// The config's column mapping names a field that does not exist.
+    case unknownColumnKey(key: String)
+    /// A role name that `retain` does not know, from the config file or from a role assignment
+    /// (`assignment` is the `ROLE=EVENT_TYPE` text, nil for the config file).
+    case unknownRole(name: String, assignment: String?)
+    /// A role assignment that is not `ROLE=EVENT_TYPE`.
+    case badRoleAssignment(String)
+    /// Feature windows outside 1…3650 days, or none.
+    case invalidWindows([Int])
+    /// A churn horizon below one day.
+    case invalidHorizon(days: Int)
+    /// A custom feature in the config that cannot be computed.
+    case invalidCustomFeature(name: String, problem: CustomFeatureProblem)
+    /// The config file is not valid YAML/JSON for a config; `location` is the key path when known.
+    case badConfigFile(path: String, location: String?, reason: String)
     /// The log has no event (and no signup) before the as-of date.
     case noEventsBefore(file: String, date: String)
 
@@ -61,8 +76,23 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file) line \(line), column \(column): '\(Self.clip(text))' is not a finite number."
         case let .emptyCell(file, line, column):
             return "\(file) line \(line), column \(column): empty cell (fill it, or drop the column)."
-        case let .config(message):
-            return message
+        case let .columnMappedTwice(file):
+            return "column mapping: one column of \(file) is mapped to two event fields; give each field its own column."
+        case let .unknownColumnKey(key):
+            return "config columns: unknown key '\(key)' (expected customer_id, timestamp, event_type, value, ref)."
+        case let .unknownRole(name, assignment):
+            let source = assignment.map { "role assignment \($0)" } ?? "config roles"
+            return "\(source): unknown role '\(name)'. Roles: \(Role.names)."
+        case let .badRoleAssignment(text):
+            return "role assignment \(text): expected ROLE=EVENT_TYPE, e.g. session=session_end."
+        case let .invalidWindows(windows):
+            return "windows must be whole days between 1 and 3650, got \(windows)."
+        case let .invalidHorizon(days):
+            return "churn horizon_days must be at least 1, got \(days)."
+        case let .invalidCustomFeature(name, problem):
+            return problem.message(name)
+        case let .badConfigFile(path, location, reason):
+            return "\(path)\(location.map { ", at '\($0)'" } ?? ""): \(reason)"
         case let .noEventsBefore(file, date):
             return "\(file) has no events before \(date): nothing to build features from. Check --as-of (features use only events before it)."
         case let .badTimestamp(file, line, column, text, problem):
@@ -89,6 +119,31 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Cell text cut to 40 characters.
     private static func clip(_ text: String) -> String {
         text.count <= 40 ? text : String(text.prefix(40)) + "…"
+    }
+}
+
+/// Why a custom feature in the config cannot be computed.
+public enum CustomFeatureProblem: Sendable, Equatable {
+    /// The name is empty or used twice.
+    case nameNotUnique
+    /// A ratio needs exactly two feature names and no aggregate.
+    case ratioShape
+    /// Neither an aggregate nor a ratio is given.
+    case missingAggregate
+    /// Both or neither of `event_type` and `role` are given.
+    case eventTypeOrRole
+    /// `window_days` is below 1.
+    case windowTooShort
+
+    func message(_ name: String) -> String {
+        switch self {
+        case .nameNotUnique: return "custom feature names must be non-empty and unique ('\(name)')."
+        case .ratioShape: return "custom feature '\(name)': ratio needs exactly two feature names and no aggregate."
+        case .missingAggregate:
+            return "custom feature '\(name)': give an aggregate (\(CustomFeature.Aggregate.allCases.map(\.rawValue).joined(separator: ", "))) or a ratio."
+        case .eventTypeOrRole: return "custom feature '\(name)': give exactly one of event_type or role."
+        case .windowTooShort: return "custom feature '\(name)': window_days must be at least 1."
+        }
     }
 }
 

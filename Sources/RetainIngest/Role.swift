@@ -56,14 +56,14 @@ public struct RoleMap: Sendable, Equatable, Codable {
 
     /// Parses `ROLE=EVENT_TYPE` (the `--role` option).
     ///
-    /// - Throws: `IngestError.config` naming the valid roles when `ROLE` is unknown.
+    /// - Throws: `IngestError.badRoleAssignment`, or `.unknownRole` naming the valid roles.
     public mutating func parse(assignment: String) throws {
         let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[1].isEmpty else {
-            throw IngestError.config("--role \(assignment): expected ROLE=EVENT_TYPE, e.g. --role session=session_end")
+            throw IngestError.badRoleAssignment(assignment)
         }
         guard let role = Role(rawValue: parts[0]) else {
-            throw IngestError.config("--role \(assignment): unknown role '\(parts[0])'. Roles: \(Role.names).")
+            throw IngestError.unknownRole(name: parts[0], assignment: assignment)
         }
         map(parts[1], to: role)
     }

@@ -255,10 +255,10 @@ final class KPIAccumulatorTests: XCTestCase {
 
     func testInvalidSpecIsRejectedWithAMessage() {
         XCTAssertThrowsError(try spec(from: "2025-05-01", to: "2025-03-01")) {
-            XCTAssertEqual("\($0)", "the period is empty: --from 2025-05-01 must be before --to 2025-03-01.")
+            XCTAssertEqual("\($0)", "the period is empty: its start 2025-05-01 must be before its end 2025-03-01.")
         }
         XCTAssertThrowsError(try spec(followers: 0)) {
-            XCTAssertEqual("\($0)", "--followers must be a positive number, got 0.0.")
+            XCTAssertEqual("\($0)", "the follower count must be a positive number, got 0.0.")
         }
     }
 }
