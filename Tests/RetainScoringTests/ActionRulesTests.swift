@@ -60,3 +60,33 @@ final class ActionRulesTests: XCTestCase {
         }
     }
 }
+
+final class ActionRulesValidationTests: XCTestCase {
+    func testMisspeltFlagIsAnErrorNamingFileAndRule() {
+        let yaml = "rules:\n  - action: call\n    when: { flags: [at_risk] }\n  - action: nudge\n    when: { flags: [at-risk] }\n"
+        XCTAssertThrowsError(try ActionRules.parse(yaml, path: "r.yaml")) { e in
+            XCTAssertEqual("\(e)", "r.yaml, rule 2 (action 'nudge'): unknown flag 'at-risk'. Valid: \(ScoreFlags.named.map(\.name).joined(separator: ", ")).")
+        }
+    }
+
+    func testMisspeltConditionKeyIsAnErrorInsteadOfMatchingEveryone() {
+        let yaml = "rules:\n  - action: call\n    when: { flag: [at_risk] }\n"
+        XCTAssertThrowsError(try ActionRules.parse(yaml, path: "r.yaml")) { e in
+            XCTAssertEqual("\(e)", "r.yaml, rule 1 (action 'call'): unknown key 'flag'. Valid: flags, not_flags, tier, segment, min_probability, min_value.")
+        }
+    }
+
+    func testMisspeltRuleKeyAndTierAreErrors() {
+        XCTAssertThrowsError(try ActionRules.parse("rules:\n  - action: a\n    wen: { flags: [new] }\n", path: "r.yaml")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("r.yaml, rule 1 (action 'a'): unknown key 'wen'."), "\(e)")
+        }
+        XCTAssertThrowsError(try ActionRules.parse("rules:\n  - action: a\n    when: { tier: [urgent] }\n", path: "r.yaml")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("r.yaml, rule 1 (action 'a'): unknown tier 'urgent'."), "\(e)")
+        }
+    }
+
+    func testDefaultRulesPassTheirOwnValidation() throws {
+        let data = try JSONEncoder().encode(ActionRules.defaults)
+        XCTAssertEqual(try ActionRules.parse(String(decoding: data, as: UTF8.self)), ActionRules.defaults)
+    }
+}
