@@ -315,7 +315,8 @@ final class CSVWorker {
             let first = p.pointee
             if first == lineFeed { p += 1; line += 1; continue }
             if first == carriageReturn && p[1] == lineFeed { p += 2; line += 1; continue }
-            let found = splitLine(&p, fields, F, scratch)
+            // Each line unescapes into its own part of scratch: queued customer ids point there until probed.
+            let found = splitLine(&p, fields, F, scratch + (lineStart - base))
             var problem: RowProblem?
             check: do {
                 if found != F {

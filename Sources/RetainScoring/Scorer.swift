@@ -188,27 +188,16 @@ public struct Scorer: Sendable {
     }
 
     /// Reads a `retain clv --out` CSV (or any CSV with `customer_id` and `clv` columns) into a value map.
+    ///
+    /// RFC 4180 as `FeatureTable.readCSV` reads it: quoted ids (with commas, quotes or line breaks)
+    /// come back as written; blank lines are skipped; other columns are ignored; an empty `clv`
+    /// cell (no CLV model value) leaves the customer out.
+    ///
+    /// - Throws: `IngestError` naming the file, and the physical line and column of a bad cell.
     public static func readCLV(path: String) throws -> [String: Double] {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw BundleError.unreadable(path: path, reason: (error as NSError).localizedDescription)
-        }
-        var lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        guard !lines.isEmpty else { throw BundleError.malformed(path: path, reason: "empty CLV file") }
-        let header = lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let id = header.firstIndex(of: "customer_id"), let c = header.firstIndex(of: "clv") else {
-            throw BundleError.malformed(path: path, reason: "a CLV file needs customer_id and clv columns (header: \(header.joined(separator: ",")))")
-        }
-        var out: [String: Double] = [:]
-        for (i, line) in lines.enumerated() {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard f.count > max(id, c) else { throw BundleError.malformed(path: path, reason: "line \(i + 2) has \(f.count) fields") }
-            guard let v = Double(f[c].trimmingCharacters(in: .whitespaces)) else {
-                if f[c].isEmpty { continue }
-                throw BundleError.malformed(path: path, reason: "line \(i + 2): clv '\(f[c])' is not a number")
-            }
-            out[String(f[id])] = v
-        }
+        let table = try FeatureTable.readCSV(path: path, idColumn: "customer_id", columns: ["clv"], allowMissing: true)
+        var out = [String: Double](minimumCapacity: table.rowCount)
+        for (id, v) in zip(table.ids ?? [], table.values) where !v.isNaN { out[id] = v }
         return out
     }
 }
