@@ -24,6 +24,8 @@ struct TrainCommand: ParsableCommand {
             a 0/1 label column, and optionally an id column and a sample-weight column. Every other
             column is used as a feature, unscaled. The objective is scikit-learn's: summed log-loss
             plus ||w||^2 / (2C), intercept unpenalised, solved by Newton's method (IRLS) on OpenBLAS.
+            With --out it writes a churn model that retain score --features scores on a table with the
+            same columns, used as they are (a missing value becomes the training median).
             """)
     )
 
