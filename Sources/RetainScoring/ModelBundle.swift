@@ -5,36 +5,6 @@ import RetainIngest
 import RetainFeatures
 import RetainNumerics
 
-/// Why a model bundle could not be used; every message names the file.
-public enum BundleError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The file could not be read.
-    case unreadable(path: String, reason: String)
-    /// Not JSON, or JSON cut short.
-    case notJSON(path: String)
-    /// JSON, but not a retain model bundle (or a bundle of another format).
-    case foreign(path: String, found: String)
-    /// A bundle of a version this tool cannot read.
-    case unsupportedVersion(path: String, version: Int)
-    /// Valid JSON of the right format whose content does not match its checksum.
-    case checksumMismatch(path: String)
-    /// A bundle with fields missing or of the wrong type.
-    case malformed(path: String, reason: String)
-    /// The data lack features the model needs.
-    case missingFeatures(model: String, names: [String])
-
-    public var description: String {
-        switch self {
-        case .unreadable(let p, let r): return "cannot read model bundle \(p): \(r)."
-        case .notJSON(let p): return "\(p) is not a model bundle: it is not valid JSON (truncated or damaged). Re-run retain train to write it again."
-        case .foreign(let p, let f): return "\(p) is not a retain churn-model bundle (format '\(f)', expected '\(ModelBundle.formatName)')."
-        case .unsupportedVersion(let p, let v): return "\(p) is a bundle of format version \(v); this retain reads version \(ModelBundle.formatVersion). Re-train with this version."
-        case .checksumMismatch(let p): return "\(p) was changed after it was written: its SHA-256 does not match the content. Re-train (or restore the file) instead of editing it."
-        case .malformed(let p, let r): return "\(p) is a damaged model bundle: \(r)."
-        case .missingFeatures(let m, let n): return "model \(m) needs features the data do not provide: \(n.joined(separator: ", ")). Use the config and roles the model was trained with."
-        }
-    }
-}
-
 /// One input feature of a bundle and how it is prepared: impute, optional log1p, standardise.
 public struct BundleFeature: Codable, Sendable, Equatable {
     public var name: String
@@ -82,6 +52,22 @@ public struct DataFingerprint: Codable, Sendable, Equatable {
             }
         }
         return DataFingerprint(rows: m.rowCount, customers: Set(m.customerIDs).count, sha256: SHA256.hex(bytes))
+    }
+
+    /// The fingerprint of a prepared table: hashes names, then each row's id (or row number) and values.
+    public static func of(_ t: FeatureTable) -> DataFingerprint {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(t.values.count * 8 + t.rowCount * 16)
+        for n in t.columnNames { bytes += Array(n.utf8); bytes.append(0) }
+        let p = t.columnCount
+        for r in 0..<t.rowCount {
+            bytes += Array((t.ids?[r] ?? String(r + 1)).utf8); bytes.append(0)
+            for j in 0..<p {
+                let v = t.values[r * p + j]
+                withUnsafeBytes(of: (v.isNaN ? Double.nan : v).bitPattern.littleEndian) { bytes += $0 }
+            }
+        }
+        return DataFingerprint(rows: t.rowCount, customers: t.ids.map { Set($0).count } ?? t.rowCount, sha256: SHA256.hex(bytes))
     }
 }
 
@@ -183,20 +169,55 @@ public struct BundleCoefficient: Codable, Sendable, Equatable {
     }
 }
 
-/// A trained churn model: everything needed to score new data the same way, and to tell how
-/// and on what it was trained. JSON, one file per model, with a SHA-256 over its content.
-///
-/// The checksum is the SHA-256 of the compact JSON encoding (sorted keys) of the bundle with
-/// `checksum` set to the empty string; loading re-encodes and compares.
-public struct ModelBundle: Codable, Sendable, Equatable {
-    public static let formatName = "retain.churn-model"
-    public static let formatVersion = 1
+/// How a churn model trained on a prepared feature table was fitted (absent for event-trained models).
+public struct TableFit: Codable, Sendable, Equatable {
+    /// The table it was trained on (as given).
+    public var source: String
+    /// The 0/1 label column.
+    public var label: String
+    /// The id column left out of the features, if any.
+    public var idColumn: String?
+    /// The per-row weight column, if any.
+    public var sampleWeightColumn: String?
+    public var rows: Int
+    public var iterations: Int
+    public var converged: Bool
+    /// ROC AUC and log loss on the training rows (in-sample).
+    public var trainingAUC: Double
+    public var trainingLogLoss: Double
 
-    public var format: String = ModelBundle.formatName
-    public var formatVersion: Int = ModelBundle.formatVersion
+    public init(source: String, label: String, idColumn: String?, sampleWeightColumn: String?, rows: Int, iterations: Int,
+                converged: Bool, trainingAUC: Double, trainingLogLoss: Double) {
+        self.source = source; self.label = label; self.idColumn = idColumn; self.sampleWeightColumn = sampleWeightColumn
+        self.rows = rows; self.iterations = iterations; self.converged = converged
+        self.trainingAUC = trainingAUC; self.trainingLogLoss = trainingLogLoss
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case source, label, rows, iterations, converged
+        case idColumn = "id_column", sampleWeightColumn = "sample_weight_column"
+        case trainingAUC = "training_auc", trainingLogLoss = "training_log_loss"
+    }
+}
+
+/// A trained churn model: everything needed to score new data the same way, and to tell how
+/// and on what it was trained. Stored as a model file of kind `churn` (see `ModelEnvelope`:
+/// format, version, kind and a SHA-256 over the content).
+///
+/// Trained from events (`Training.fromEvents`) it holds the learned preprocessing, holdout
+/// metrics and calibration; trained on a prepared table (`Training.fromTable`) its features are
+/// the table's columns used as they are (identity transform, missing → training median), with
+/// `table` describing the fit and no holdout metrics.
+public struct ModelBundle: ModelPayload, Equatable {
+    public static let kind = ModelKind.churn
+
+    public var format: String = ModelEnvelope.formatName
+    public var formatVersion: Int = ModelEnvelope.formatVersion
+    public var kind: ModelKind = .churn
     public var createdAt: String
     public var toolVersion: String
-    /// The training as-of date (YYYY-MM-DD): no event at or after it was read.
+    /// The training as-of date (YYYY-MM-DD): no event at or after it was read. Empty for a model
+    /// trained on a prepared table.
     public var asOf: String
     /// Observation dates, ascending (YYYY-MM-DD).
     public var observationDates: [String]
@@ -214,7 +235,8 @@ public struct ModelBundle: Codable, Sendable, Equatable {
     public var interceptStandardError: Double?
     /// The coefficient table sorted by |z| (descending).
     public var coefficientTable: [BundleCoefficient]
-    public var c: Double
+    /// Inverse penalty strength; nil = unpenalised.
+    public var c: Double?
     /// How C was chosen (cross-validation grid and scores, or the fallback).
     public var cSelection: String
     public var classWeight: String
@@ -223,7 +245,8 @@ public struct ModelBundle: Codable, Sendable, Equatable {
     public var isotonic: IsotonicCalibration?
     /// The calibration `probabilities` applies: "platt", "isotonic" or "none".
     public var calibrationMethod: String
-    public var metrics: HoldoutMetrics
+    /// Metrics on the held-out dates (nil for a model trained on a prepared table: see `table`).
+    public var metrics: HoldoutMetrics?
     public var thresholds: RiskThresholds
     /// Preprocessing decisions and warnings, in words.
     public var notes: [String]
@@ -231,8 +254,11 @@ public struct ModelBundle: Codable, Sendable, Equatable {
     public var checksum: String = ""
     /// Training distribution of the features and the score, for drift checks (absent in older bundles).
     public var trainingDistribution: TrainingDistribution?
+    /// How a table-trained model was fitted (nil for event-trained models).
+    public var table: TableFit?
 
     enum CodingKeys: String, CodingKey {
+        case kind, table
         case format, fingerprint, churn, config, features, coefficients, intercept, c, calibration, isotonic, metrics, thresholds, notes, checksum
         case calibrationMethod = "calibration_method", trainingDistribution = "training_distribution"
         case formatVersion = "format_version", createdAt = "created_at", toolVersion = "tool_version", asOf = "as_of"
@@ -243,9 +269,9 @@ public struct ModelBundle: Codable, Sendable, Equatable {
 
     public init(createdAt: String, toolVersion: String, asOf: String, observationDates: [String], holdoutDates: [String],
                 fingerprint: DataFingerprint, config: FeatureConfig, features: [BundleFeature], coefficients: [Double],
-                intercept: Double, standardErrors: [Double?], interceptStandardError: Double?, c: Double, cSelection: String,
+                intercept: Double, standardErrors: [Double?], interceptStandardError: Double?, c: Double?, cSelection: String,
                 classWeight: String, calibration: PlattCalibration?, isotonic: IsotonicCalibration? = nil, calibrationMethod: String? = nil,
-                metrics: HoldoutMetrics, thresholds: RiskThresholds, notes: [String]) {
+                metrics: HoldoutMetrics?, thresholds: RiskThresholds, notes: [String]) {
         self.isotonic = isotonic
         self.calibrationMethod = calibrationMethod ?? (calibration == nil ? "none" : "platt")
         self.createdAt = createdAt; self.toolVersion = toolVersion; self.asOf = asOf
@@ -260,46 +286,17 @@ public struct ModelBundle: Codable, Sendable, Equatable {
         self.calibration = calibration; self.metrics = metrics; self.thresholds = thresholds; self.notes = notes
     }
 
-    /// The SHA-256 of the content (checksum field empty), as "sha256:<hex>".
-    public func contentChecksum() throws -> String {
-        var copy = self
-        copy.checksum = ""
-        let data = try RetainJSON.encoder(pretty: false).encode(copy)
-        return "sha256:" + SHA256.hex(data)
-    }
-
-    /// The bundle with its checksum filled in, as pretty JSON.
-    public func encoded() throws -> Data {
-        var copy = self
-        copy.checksum = try contentChecksum()
-        return try RetainJSON.encoder().encode(copy)
-    }
-
-    /// Reads and verifies a bundle: format, version, then checksum.
+    /// Reads and verifies a churn model file: format, version, kind, then checksum.
     ///
-    /// - Throws: `BundleError` naming `path`: unreadable, not JSON (truncated), foreign, unsupported version, changed.
+    /// - Throws: `BundleError` naming `path`: unreadable, not JSON (truncated), old format, foreign,
+    ///   unsupported version, wrong kind (a segment or CLV model), changed.
     public static func load(path: String) throws -> ModelBundle {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw BundleError.unreadable(path: path, reason: (error as NSError).localizedDescription)
-        }
-        return try decode(data, path: path)
+        try decode(try ModelEnvelope.read(path: path), path: path)
     }
 
-    /// Verifies and decodes bundle bytes; `path` is only used in messages.
+    /// Verifies and decodes churn-model bytes; `path` is only used in messages.
     public static func decode(_ data: Data, path: String) throws -> ModelBundle {
-        guard let object = try? JSONSerialization.jsonObject(with: data) else { throw BundleError.notJSON(path: path) }
-        guard let dict = object as? [String: Any], let format = dict["format"] as? String else {
-            throw BundleError.foreign(path: path, found: "none")
-        }
-        guard format == formatName else { throw BundleError.foreign(path: path, found: format) }
-        guard let version = dict["format_version"] as? Int else { throw BundleError.malformed(path: path, reason: "no format_version") }
-        guard version == formatVersion else { throw BundleError.unsupportedVersion(path: path, version: version) }
-        let bundle: ModelBundle
-        do { bundle = try RetainJSON.decoder().decode(ModelBundle.self, from: data) } catch {
-            throw BundleError.malformed(path: path, reason: Self.describe(error))
-        }
-        guard bundle.checksum == (try bundle.contentChecksum()) else { throw BundleError.checksumMismatch(path: path) }
+        let bundle = try ModelEnvelope.decode(ModelBundle.self, from: data, path: path)
         guard bundle.coefficients.count == bundle.features.count else {
             throw BundleError.malformed(path: path, reason: "\(bundle.coefficients.count) coefficients for \(bundle.features.count) features")
         }
@@ -343,16 +340,6 @@ public struct ModelBundle: Codable, Sendable, Equatable {
         case "isotonic": return isotonic?.apply(z) ?? sigmoid(z)
         case "platt": return calibration?.apply(z) ?? sigmoid(z)
         default: return sigmoid(z)
-        }
-    }
-
-    private static func describe(_ error: Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, _): return "field '\(key.stringValue)' is missing"
-        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
-            return "field '\(c.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type"
-        case DecodingError.dataCorrupted(let c): return c.debugDescription
-        default: return "\(error)"
         }
     }
 }

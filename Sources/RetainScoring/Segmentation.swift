@@ -15,6 +15,9 @@ public struct SegmentProfile: Codable, Sendable, Equatable {
     /// Share churned in [T, T + horizon), when the log covers the horizon.
     public var churnRate: Double?
     enum CodingKeys: String, CodingKey { case name, size, share, centroid; case churnRate = "churn_rate" }
+    public init(name: String, size: Int, share: Double, centroid: [String: Double], churnRate: Double?) {
+        self.name = name; self.size = size; self.share = share; self.centroid = centroid; self.churnRate = churnRate
+    }
 }
 
 /// Quality of one k in the `--k auto` search.
@@ -90,15 +93,34 @@ public enum SegmentNaming {
     }
 }
 
-/// A fitted customer segmentation from event history, saved as `models/NAME-segments.json`.
-public struct SegmentBundle: Codable, Sendable, Equatable {
-    public static let formatName = "retain.segment-model"
-    public static let formatVersion = 1
+/// How a segmentation of a prepared table was fitted (absent for segmentations of event history).
+public struct TableClustering: Codable, Sendable, Equatable {
+    /// The table it was fitted on (as given).
+    public var source: String
+    /// Whether the columns were standardised before clustering (else the features' mean is 0 and scale 1).
+    public var standardized: Bool
+    public var iterations: Int
+    public var converged: Bool
+    public var restarts: Int
+    public init(source: String, standardized: Bool, iterations: Int, converged: Bool, restarts: Int) {
+        self.source = source; self.standardized = standardized; self.iterations = iterations; self.converged = converged; self.restarts = restarts
+    }
+}
 
-    public var format: String = SegmentBundle.formatName
-    public var formatVersion: Int = SegmentBundle.formatVersion
+/// A fitted customer segmentation, stored as a model file of kind `segments` (see `ModelEnvelope`).
+///
+/// From event history (`SegmentationRun.fromEvents`) or from a prepared table
+/// (`SegmentationRun.fromTable`, with `table` set); either way a customer's segment is the nearest
+/// of `centres` after each feature's `apply` (impute, optional log1p, standardise).
+public struct SegmentBundle: ModelPayload, Equatable {
+    public static let kind = ModelKind.segments
+
+    public var format: String = ModelEnvelope.formatName
+    public var formatVersion: Int = ModelEnvelope.formatVersion
+    public var kind: ModelKind = .segments
     public var createdAt: String
     public var toolVersion: String
+    /// The as-of date (YYYY-MM-DD); empty for a segmentation of a prepared table.
     public var asOf: String
     public var fingerprint: DataFingerprint
     public var config: FeatureConfig
@@ -112,50 +134,40 @@ public struct SegmentBundle: Codable, Sendable, Equatable {
     public var kSearch: [KSearchRow]
     public var seed: UInt64
     public var inertia: Double
-    /// Customers per RFM name at the as-of date.
+    /// Customers per RFM name at the as-of date (empty for a prepared table).
     public var rfmCounts: [String: Int]
     public var checksum: String = ""
+    /// How a table segmentation was fitted (nil for event history).
+    public var table: TableClustering?
 
     enum CodingKeys: String, CodingKey {
+        case kind, table
         case format, fingerprint, config, features, centres, segments, k, seed, inertia, checksum
         case formatVersion = "format_version", createdAt = "created_at", toolVersion = "tool_version", asOf = "as_of"
         case kSelection = "k_selection", kSearch = "k_search", rfmCounts = "rfm_counts"
     }
 
-    /// SHA-256 of the bundle with the checksum and the segment names blanked: the names are meant
-    /// to be edited by hand ("fading" → "Win-back candidates"), everything else is protected.
-    public func contentChecksum() throws -> String {
+    public init(createdAt: String, toolVersion: String, asOf: String, fingerprint: DataFingerprint, config: FeatureConfig,
+                features: [BundleFeature], centres: [[Double]], segments: [SegmentProfile], k: Int, kSelection: String,
+                kSearch: [KSearchRow], seed: UInt64, inertia: Double, rfmCounts: [String: Int], table: TableClustering? = nil) {
+        self.createdAt = createdAt; self.toolVersion = toolVersion; self.asOf = asOf; self.fingerprint = fingerprint
+        self.config = config; self.features = features; self.centres = centres; self.segments = segments; self.k = k
+        self.kSelection = kSelection; self.kSearch = kSearch; self.seed = seed; self.inertia = inertia
+        self.rfmCounts = rfmCounts; self.table = table
+    }
+
+    /// The checked content: the checksum and the segment names blanked. The names are meant to be
+    /// edited by hand ("fading" → "Win-back candidates"); everything else is protected.
+    public func checksummedContent() -> SegmentBundle {
         var copy = self
         copy.checksum = ""
         for i in copy.segments.indices { copy.segments[i].name = "" }
-        return "sha256:" + SHA256.hex(try RetainJSON.encoder(pretty: false).encode(copy))
+        return copy
     }
 
-    public func encoded() throws -> Data {
-        var copy = self
-        copy.checksum = try contentChecksum()
-        return try RetainJSON.encoder().encode(copy)
-    }
-
-    /// Reads and verifies a segment bundle (format, version, checksum), naming `path` in errors.
+    /// Reads and verifies a segment model file (format, version, kind, checksum), naming `path` in errors.
     public static func load(path: String) throws -> SegmentBundle {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw BundleError.unreadable(path: path, reason: (error as NSError).localizedDescription)
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: data) else { throw BundleError.notJSON(path: path) }
-        guard let dict = object as? [String: Any], let format = dict["format"] as? String, format == formatName else {
-            throw BundleError.malformed(path: path, reason: "not a \(formatName) file")
-        }
-        guard dict["format_version"] as? Int == formatVersion else {
-            throw BundleError.unsupportedVersion(path: path, version: dict["format_version"] as? Int ?? -1)
-        }
-        let b: SegmentBundle
-        do { b = try RetainJSON.decoder().decode(SegmentBundle.self, from: data) } catch {
-            throw BundleError.malformed(path: path, reason: "\(error)")
-        }
-        guard b.checksum == (try b.contentChecksum()) else { throw BundleError.checksumMismatch(path: path) }
-        return b
+        try ModelEnvelope.load(SegmentBundle.self, path: path)
     }
 }
 

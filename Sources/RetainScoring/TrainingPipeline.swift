@@ -15,8 +15,8 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noLabel: return "the feature matrix has no 'churned' label column; build it with labels."
-        case .tooFewDates(let s, let h): return "--snapshots \(s) with --holdout \(h) leaves no training date; use more snapshots or a smaller holdout."
-        case .oneClass(let part, let rows): return "the \(part) rows (\(rows)) hold only one class (all churned or none); choose another --as-of, --horizon or more --snapshots."
+        case .tooFewDates(let s, let h): return "\(s) observation dates with \(h) held out leave no training date; use more observation dates or hold out fewer."
+        case .oneClass(let part, let rows): return "the \(part) rows (\(rows)) hold only one class (all churned or none); choose another as-of date or horizon, or more observation dates."
         case .noUsableFeatures: return "every feature is constant or missing on the training rows; nothing to fit."
         }
     }

@@ -100,8 +100,8 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws {
         let started = Console.seconds()
-        let bundle = try ModelBundle.load(path: model)
-        let segmentBundle = try segments.map { try SegmentBundle.load(path: $0) }
+        let bundle = try loadModel(option: "--model") { try ModelBundle.load(path: model) }
+        let segmentBundle = try segments.map { path in try loadModel(option: "--segments") { try SegmentBundle.load(path: path) } }
         var options = ScoringOptions()
         options.highThreshold = high
         options.mediumThreshold = medium

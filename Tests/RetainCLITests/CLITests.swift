@@ -62,10 +62,59 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("(intercept)"))
         XCTAssertTrue(r.stdout.contains("std err"))
         let m = try json(String(contentsOfFile: model, encoding: .utf8))
-        XCTAssertEqual(m["format"] as? String, "retain.logistic-model")
-        XCTAssertEqual(m["features"] as? [String], ["a", "b"])
+        XCTAssertEqual(m["format"] as? String, "retain.model")
+        XCTAssertEqual(m["kind"] as? String, "churn")
+        XCTAssertEqual((m["features"] as? [[String: Any]])?.compactMap { $0["name"] as? String }, ["a", "b"])
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: tmp.path).filter { $0.contains(".tmp-") }
         XCTAssertEqual(leftovers, [])
+    }
+
+    func testTableTrainedModelIsScoredOnItsTableEndToEnd() throws {
+        var text = "customer_id,a,b,churned\n"
+        for i in 0..<200 {
+            let a = Double(i % 17) / 4 - 2, b = Double((i * 7) % 13) / 3 - 2
+            text += "C\(i),\(a),\(b),\((a - 0.5 * b + Double(i % 5) / 2 - 1) > 0 ? 1 : 0)\n"
+        }
+        let csv = try write("t.csv", text)
+        let model = tmp.appendingPathComponent("m.json").path, scores = tmp.appendingPathComponent("s.csv").path
+        let train = try run(["train", "--features", csv, "--label", "churned", "--id", "customer_id", "--out", model, "--json"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let report = try json(train.stdout)
+        let coefs = try XCTUnwrap(report["coefficients"] as? [String: Double])
+        let intercept = try XCTUnwrap(report["intercept"] as? Double)
+        let r = try run(["score", "--features", csv, "--id", "customer_id", "--model", model, "--as-of", "2025-01-01", "--out", scores])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = try String(contentsOfFile: scores, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 201)
+        let header = lines[0].split(separator: ",").map(String.init)
+        let id = try XCTUnwrap(header.firstIndex(of: "customer_id")), p = try XCTUnwrap(header.firstIndex(of: "churn_probability"))
+        // The table's columns as they are: p = sigma(intercept + coefficients . x), no calibration.
+        for line in lines.dropFirst().prefix(20) {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let i = try XCTUnwrap(Int(f[id].dropFirst()))
+            let a = Double(i % 17) / 4 - 2, b = Double((i * 7) % 13) / 3 - 2
+            let expected = 1 / (1 + exp(-(intercept + coefs["a"]! * a + coefs["b"]! * b)))
+            XCTAssertEqual(try XCTUnwrap(Double(f[p])), expected, accuracy: 1e-5, String(line))
+        }
+        let list = try run(["models", "list", "--dir", tmp.path])
+        XCTAssertTrue(list.stdout.contains("m.json  churn model from table"), list.stdout)
+        XCTAssertFalse(list.stdout.contains("not a retain"), list.stdout)
+    }
+
+    func testTableSegmentModelIsASegmentModelFile() throws {
+        var text = "id,a,b\n"
+        for i in 0..<20 { text += "c\(i),\(i < 10 ? 0 : 100).\(i % 3),\(i < 10 ? 5 : 50)\n" }
+        let csv = try write("k.csv", text)
+        let out = tmp.appendingPathComponent("s.json").path
+        let r = try run(["segment", "--features", csv, "--id", "id", "--k", "2", "--standardize", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Segments written to \(out)"), r.stdout)
+        let m = try json(String(contentsOfFile: out, encoding: .utf8))
+        XCTAssertEqual(m["format"] as? String, "retain.model")
+        XCTAssertEqual(m["kind"] as? String, "segments")
+        let show = try run(["models", "show", out])
+        XCTAssertEqual(show.status, 0, show.stderr)
+        XCTAssertTrue(show.stdout.contains("segment 1: 10 (50.0 %)") || show.stdout.contains("segment 2: 10 (50.0 %)"), show.stdout)
     }
 
     func testMissingLabelColumnIsAClearError() throws {

@@ -64,7 +64,8 @@ final class TrainEventsCLITests: XCTestCase {
         XCTAssertEqual(j["model"] as? String, out)
         XCTAssertGreaterThan((j["features"] as? [String])?.count ?? 0, 10)
         let b = try bundle(out)
-        XCTAssertEqual(b["format"] as? String, "retain.churn-model")
+        XCTAssertEqual(b["format"] as? String, "retain.model")
+        XCTAssertEqual(b["kind"] as? String, "churn")
         XCTAssertTrue((b["checksum"] as? String)?.hasPrefix("sha256:") == true)
         // Time-based split: the holdout is exactly the latest observation date.
         let dates = try XCTUnwrap(b["observation_dates"] as? [String])
@@ -133,6 +134,7 @@ final class TrainEventsCLITests: XCTestCase {
         XCTAssertEqual((j["rfm"] as? [String: Int])?.values.reduce(0, +), j["customers"] as? Int)
         let list = try runRetain(["models", "list", "--dir", dir.path])
         XCTAssertTrue(list.stdout.contains("segments as of 2025-11-01"), list.stdout)
+        XCTAssertFalse(list.stdout.contains("not a retain"), list.stdout)
         let usage = try runRetain(["segment", "--features", "x.csv", "--k", "auto"])
         XCTAssertEqual(usage.status, 64)
         XCTAssertTrue(usage.stderr.contains("--k auto needs --events"), usage.stderr)
@@ -152,5 +154,59 @@ final class TrainEventsCLITests: XCTestCase {
             bundles.append(NSDictionary(dictionary: b))
         }
         XCTAssertEqual(bundles[0], bundles[1])
+    }
+
+    func testModelsListShowsChurnSegmentAndTableModelsAndScoreNamesTheWrongKind() throws {
+        let data = try slice(customers: 400)
+        let churn = dir.appendingPathComponent("churn.json").path, segments = dir.appendingPathComponent("segments.json").path
+        _ = try train(data, out: churn, extra: ["--c", "1"])
+        let seg = try runRetain(["segment", "--events", data.events, "--customers", data.customers, "--as-of", "2025-12-01",
+                                 "--k", "3", "--out", segments])
+        XCTAssertEqual(seg.status, 0, seg.stderr)
+        var table = "id,a,b,y\n"
+        for i in 0..<40 { table += "c\(i),\(i % 7),\(Double(i % 5) / 2),\(i % 3 == 0 ? 1 : 0)\n" }
+        let csv = dir.appendingPathComponent("t.csv").path
+        try table.write(toFile: csv, atomically: true, encoding: .utf8)
+        let tableModel = dir.appendingPathComponent("table.json").path, tableSegments = dir.appendingPathComponent("table-segments.json").path
+        XCTAssertEqual(try runRetain(["train", "--features", csv, "--label", "y", "--id", "id", "--out", tableModel]).status, 0)
+        XCTAssertEqual(try runRetain(["segment", "--features", csv, "--id", "id", "--columns", "a,b", "--k", "2", "--out", tableSegments]).status, 0)
+        let list = try runRetain(["models", "list", "--dir", dir.path])
+        XCTAssertEqual(list.status, 0, list.stderr)
+        XCTAssertTrue(list.stdout.contains("churn.json  as of 2025-12-01"), list.stdout)
+        XCTAssertTrue(list.stdout.contains("segments.json  segments as of 2025-12-01  k = 3"), list.stdout)
+        XCTAssertTrue(list.stdout.contains("table.json  churn model from table \(csv)  2 features"), list.stdout)
+        XCTAssertTrue(list.stdout.contains("table-segments.json  segments of table \(csv)  k = 2"), list.stdout)
+        XCTAssertFalse(list.stdout.contains("not a retain") || list.stdout.contains("REFUSED"), list.stdout)
+        for path in [tableModel, tableSegments] {
+            let show = try runRetain(["models", "show", path])
+            XCTAssertEqual(show.status, 0, show.stderr)
+            XCTAssertTrue(show.stdout.contains("checksum OK"), show.stdout)
+        }
+        // A segment model given as the churn model (and the reverse) is refused with advice.
+        let wrong = try runRetain(["score", "--events", data.events, "--customers", data.customers, "--model", segments, "--as-of", "2025-12-01"])
+        XCTAssertEqual(wrong.status, 1)
+        XCTAssertTrue(wrong.stderr.contains("\(segments) is a segment model, not a churn model; give it to --segments, and give a churn model to --model."), wrong.stderr)
+        let reverse = try runRetain(["score", "--events", data.events, "--customers", data.customers, "--model", churn, "--segments", churn, "--as-of", "2025-12-01"])
+        XCTAssertEqual(reverse.status, 1)
+        XCTAssertTrue(reverse.stderr.contains("\(churn) is a churn model, not a segment model; give it to --model, and give a segment model to --segments."), reverse.stderr)
+    }
+
+    func testTamperedSegmentModelIsRefusedButItsNamesMayBeEdited() throws {
+        let data = try slice(customers: 300)
+        let out = dir.appendingPathComponent("s.json").path
+        XCTAssertEqual(try runRetain(["segment", "--events", data.events, "--customers", data.customers, "--as-of", "2025-12-01",
+                                      "--k", "2", "--out", out]).status, 0)
+        var b = try bundle(out)
+        var segments = try XCTUnwrap(b["segments"] as? [[String: Any]])
+        segments[0]["name"] = "Win-back candidates"
+        b["segments"] = segments
+        try JSONSerialization.data(withJSONObject: b, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: out))
+        let renamed = try runRetain(["models", "show", out])
+        XCTAssertEqual(renamed.status, 0, renamed.stderr)
+        XCTAssertTrue(renamed.stdout.contains("Win-back candidates"), renamed.stdout)
+        b["k"] = 3
+        try JSONSerialization.data(withJSONObject: b, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: out))
+        let tampered = try runRetain(["models", "list", "--dir", dir.path])
+        XCTAssertTrue(tampered.stdout.contains("\(out)  REFUSED: ") && tampered.stdout.contains("SHA-256 does not match"), tampered.stdout)
     }
 }

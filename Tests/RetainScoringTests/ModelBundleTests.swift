@@ -78,21 +78,74 @@ final class ModelBundleTests: XCTestCase {
         let path = dir.appendingPathComponent("other.json").path
         try Data(#"{"name": "not a model", "values": [1, 2]}"#.utf8).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try ModelBundle.load(path: path)) { e in
-            XCTAssertTrue("\(e)".contains(path) && "\(e)".contains("not a retain churn-model bundle"), "\(e)")
+            XCTAssertTrue("\(e)".contains(path) && "\(e)".contains("not a retain model file"), "\(e)")
         }
-        try Data(#"{"format": "retain.segments", "format_version": 1}"#.utf8).write(to: URL(fileURLWithPath: path))
+        try Data(#"{"format": "lifetimes.pickle", "format_version": 1}"#.utf8).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try ModelBundle.load(path: path)) { e in
-            XCTAssertEqual(e as? BundleError, .foreign(path: path, found: "retain.segments"))
+            XCTAssertEqual(e as? BundleError, .foreign(path: path, found: "lifetimes.pickle"))
+        }
+    }
+
+    func testLoadOfAPreEnvelopeFileSaysToRemakeItWithTheReadmeCommands() throws {
+        let path = dir.appendingPathComponent("old.json").path
+        for format in ["retain.churn-model", "retain.segment-model", "retain.logistic-model", "retain.segments"] {
+            try Data(#"{"format": "\#(format)", "format_version": 1, "checksum": ""}"#.utf8).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try AnyModel.load(path: path)) { e in
+                XCTAssertEqual(e as? BundleError, .oldFormat(path: path, format: format))
+                XCTAssertTrue("\(e)".contains("was written by an older retain (format '\(format)')") && "\(e)".contains("models/README.md"), "\(e)")
+            }
         }
     }
 
     func testLoadRefusesAnotherFormatVersion() throws {
         let path = try write(Self.bundle())
-        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"format_version\" : 1", with: "\"format_version\" : 2")
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"format_version\" : 2", with: "\"format_version\" : 3")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ModelBundle.load(path: path)) { e in
-            XCTAssertEqual(e as? BundleError, .unsupportedVersion(path: path, version: 2))
+            XCTAssertEqual(e as? BundleError, .unsupportedVersion(path: path, version: 3))
         }
+    }
+
+    func testEveryKindSharesOneEnvelopeWithItsKind() throws {
+        let path = try write(Self.bundle())
+        let o = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+        XCTAssertEqual(o?["format"] as? String, "retain.model")
+        XCTAssertEqual(o?["format_version"] as? Int, 2)
+        XCTAssertEqual(o?["kind"] as? String, "churn")
+        let clv = dir.appendingPathComponent("clv.json").path
+        try CLVModelTests.model().write(to: clv)
+        let c = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: clv))) as? [String: Any]
+        XCTAssertEqual(c?["format"] as? String, "retain.model")
+        XCTAssertEqual(c?["kind"] as? String, "clv")
+        guard case .churn = try AnyModel.load(path: path) else { return XCTFail("a churn model loads as churn") }
+        guard case .clv = try AnyModel.load(path: clv) else { return XCTFail("a CLV model loads as clv") }
+    }
+
+    func testAModelOfAnotherKindIsRefusedNamingBothKinds() throws {
+        let clv = dir.appendingPathComponent("clv.json").path
+        try CLVModelTests.model().write(to: clv)
+        XCTAssertThrowsError(try ModelBundle.load(path: clv)) { e in
+            XCTAssertEqual(e as? BundleError, .wrongKind(path: clv, found: .clv, expected: .churn))
+            XCTAssertEqual("\(e)", "\(clv) is a CLV model, not a churn model.")
+        }
+        let churn = try write(Self.bundle())
+        XCTAssertThrowsError(try SegmentBundle.load(path: churn)) { e in
+            XCTAssertEqual("\(e)", "\(churn) is a churn model, not a segment model.")
+        }
+    }
+
+    func testCatalogListsEveryKindAndRefusesAChangedFile() throws {
+        _ = try write(Self.bundle())
+        try CLVModelTests.model().write(to: dir.appendingPathComponent("clv.json").path)
+        let changed = dir.appendingPathComponent("z-changed.json").path
+        try CLVModelTests.model().write(to: changed)
+        let text = try String(contentsOfFile: changed, encoding: .utf8).replacingOccurrences(of: "\"customers\" : 2357", with: "\"customers\" : 2358")
+        try text.write(toFile: changed, atomically: true, encoding: .utf8)
+        let lines = try ModelCatalog.list(directory: dir.path).map(\.line)
+        XCTAssertEqual(lines.count, 3)
+        XCTAssertTrue(lines[0].contains("clv.json  CLV model bgnbd + gamma-gamma (weeks)  calibration end 1997-09-30"), lines[0])
+        XCTAssertTrue(lines[1].contains("m.json  as of 2025-12-01  2 features  holdout AUC 0.9100"), lines[1])
+        XCTAssertTrue(lines[2].contains("z-changed.json  REFUSED: ") && lines[2].contains("SHA-256 does not match"), lines[2])
     }
 
     func testScoringDataWithoutTheModelsFeaturesNamesTheMissingOnes() throws {

@@ -1,0 +1,217 @@
+import Foundation
+import RetainCore
+import RetainIO
+import RetainIngest
+import RetainFeatures
+import RetainNumerics
+
+/// Why a training workflow stopped; messages name the file, line and column where they can.
+public enum TrainingInputError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The table has no column of the label's name.
+    case noLabelColumn(file: String, label: String, columns: [String])
+    /// A label cell is not 0 or 1 (`line` is the file line, "?" when unknown).
+    case badLabel(file: String, line: String, column: String, value: String)
+    /// The table has no column of the sample weight's name.
+    case noWeightColumn(file: String, column: String)
+    /// A weight cell is negative or not a number.
+    case badWeight(file: String, line: String, column: String, value: String)
+    /// Nothing is left to fit on once the label, weight and id columns are removed.
+    case noFeatureColumns(file: String, withID: Bool)
+
+    public var description: String {
+        switch self {
+        case .noLabelColumn(let f, let l, let cols): return "\(f): no label column '\(l)' in the header (columns: \(cols.joined(separator: ", ")))."
+        case .badLabel(let f, let line, let c, let v): return "\(f) line \(line), column \(c): \(v) is not a label (expected 0 or 1)."
+        case .noWeightColumn(let f, let c): return "\(f): no sample-weight column '\(c)' in the header."
+        case .badWeight(let f, let line, let c, let v): return "\(f) line \(line), column \(c): \(v) is not a weight (expected a number >= 0)."
+        case .noFeatureColumns(let f, let withID): return "\(f): no feature columns left besides the label\(withID ? " and id" : "")."
+        }
+    }
+}
+
+/// The training workflows: a churn model from event history or from a prepared feature table,
+/// written as a model file of kind `churn` that `Scorer` (and `retain score`) accepts.
+public enum Training {
+    /// Settings of `fromEvents`.
+    public struct EventsOptions: Sendable, Equatable {
+        /// Where the events (customers, config, roles) come from.
+        public var input: EventInput
+        /// Training as-of instant (Unix seconds, 00:00 UTC): no event at or after it is read.
+        public var asOf: Double
+        /// Churn definition and label horizon in days; nil = the config's.
+        public var churn: ChurnDefinition?
+        public var horizonDays: Int?
+        /// Observation dates, their spacing in days, and how many of the latest are held out.
+        public var snapshots: Int
+        public var everyDays: Int
+        public var holdout: Int
+        public var classWeight: LogisticRegression.ClassWeight
+        /// A fixed C; nil = chosen by forward-chaining cross-validation over `TrainingSettings.defaultGrid`.
+        public var c: Double?
+        /// The model file to write (bad rows, when skipped, go to `out + ".rejects.csv"`).
+        public var out: String
+        public var createdAt: String
+        public var toolVersion: String
+
+        public init(input: EventInput, asOf: Double, churn: ChurnDefinition? = nil, horizonDays: Int? = nil, snapshots: Int = 6,
+                    everyDays: Int = 30, holdout: Int = 1, classWeight: LogisticRegression.ClassWeight = .none, c: Double? = nil,
+                    out: String, createdAt: String, toolVersion: String) {
+            self.input = input; self.asOf = asOf; self.churn = churn; self.horizonDays = horizonDays; self.snapshots = snapshots
+            self.everyDays = everyDays; self.holdout = holdout; self.classWeight = classWeight; self.c = c; self.out = out
+            self.createdAt = createdAt; self.toolVersion = toolVersion
+        }
+    }
+
+    /// Settings of `fromTable`.
+    public struct TableOptions: Sendable, Equatable {
+        /// The table: CSV with a header, one row per customer.
+        public var path: String
+        /// The 0/1 label column; an id column and a per-row weight column to leave out of the features.
+        public var label: String
+        public var idColumn: String?
+        public var sampleWeightColumn: String?
+        /// Inverse L2 penalty strength (scikit-learn's C); nil = no penalty.
+        public var c: Double?
+        public var tolerance: Double
+        public var maxIterations: Int
+        public var classWeight: LogisticRegression.ClassWeight
+        /// The model file to write, if any.
+        public var out: String?
+        public var createdAt: String
+        public var toolVersion: String
+
+        public init(path: String, label: String, idColumn: String? = nil, sampleWeightColumn: String? = nil, c: Double? = 1.0,
+                    tolerance: Double = 1e-8, maxIterations: Int = 100, classWeight: LogisticRegression.ClassWeight = .none,
+                    out: String? = nil, createdAt: String, toolVersion: String) {
+            self.path = path; self.label = label; self.idColumn = idColumn; self.sampleWeightColumn = sampleWeightColumn
+            self.c = c; self.tolerance = tolerance; self.maxIterations = maxIterations; self.classWeight = classWeight
+            self.out = out; self.createdAt = createdAt; self.toolVersion = toolVersion
+        }
+    }
+
+    /// Trains a churn model from event history and writes its model file.
+    ///
+    /// Observation dates T_k = asOf − horizon − k·every (k = 0..N−1), so every label window closes by
+    /// the as-of date; the latest `holdout` dates are held out. See `TrainingPipeline.train`.
+    ///
+    /// - Parameter progress: Called with timing lines (for a terminal).
+    /// - Throws: `IngestError` (events, config), `TrainingError`, or the model file's write error.
+    public static func fromEvents(_ o: EventsOptions, progress: (String) -> Void = { _ in }) throws -> EventsReport {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var cfg = try o.input.loadConfig()
+        if let churn = o.churn { cfg.churn.definition = churn }
+        if let horizon = o.horizonDays { cfg.churn.horizonDays = horizon }
+        let settings = TrainingSettings(horizonDays: cfg.churn.horizonDays, snapshots: o.snapshots, everyDays: o.everyDays,
+                                        holdout: o.holdout, classWeight: o.classWeight, cGrid: o.c.map { [$0] } ?? TrainingSettings.defaultGrid)
+        let dates = settings.observationDates(asOf: o.asOf)
+        let reader = try o.input.reader(cfg, rejectsPath: o.out + ".rejects.csv")
+        let result = try FeaturePipeline.build(
+            reader: reader, spec: FeatureSpec(config: cfg, asOf: dates, label: true, dataEnd: o.asOf),
+            customers: try o.input.loadCustomers())
+        progress(String(format: "built %d observations x %d columns in %.2f s", result.features.rowCount, result.features.names.count,
+                        Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
+        let trained = try TrainingPipeline.train(result.features, asOf: o.asOf, config: cfg, settings: settings,
+                                                 createdAt: o.createdAt, toolVersion: o.toolVersion)
+        try ModelEnvelope.write(trained.bundle, to: o.out)
+        return EventsReport(bundle: trained.bundle, fitSeconds: trained.fitSeconds, model: o.out, warnings: trained.warnings)
+    }
+
+    /// Fits a logistic regression on a prepared feature table and, with `out`, writes it as a churn model file.
+    ///
+    /// Every column but the label, id and weight columns is a feature, unscaled. The objective is
+    /// scikit-learn's: summed (weighted) log-loss plus ||w||² / (2C), intercept unpenalised, solved
+    /// by Newton's method. The model file scores a table with the same columns as they are
+    /// (missing → the training median); risk thresholds are the 90th and 70th percentiles of the
+    /// training probabilities, and the drift reference is the training rows.
+    ///
+    /// - Parameter progress: Called with timing lines (for a terminal).
+    /// - Throws: `TrainingInputError`, the table reader's `IngestError`, `NumericsError` (e.g. separable data without a penalty).
+    /// - Complexity: O(n·p²) per Newton iteration; writing the model adds O(n·p·log n).
+    public static func fromTable(_ o: TableOptions, progress: (String) -> Void = { _ in }) throws -> TableReport {
+        let name = o.path
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let table = try FeatureTable.readCSV(path: o.path, idColumn: o.idColumn)
+        progress(String(format: "read %d rows x %d columns from %@ in %.2f s", table.rowCount, table.columnCount, name,
+                        Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9))
+        guard table.columnNames.contains(o.label) else {
+            throw TrainingInputError.noLabelColumn(file: name, label: o.label, columns: table.columnNames)
+        }
+        var (y, rest) = try table.removingColumn(o.label)
+        if let bad = y.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+            throw TrainingInputError.badLabel(file: name, line: line(bad, o.path), column: o.label, value: text(y[bad]))
+        }
+        var weights: [Double]?
+        if let column = o.sampleWeightColumn {
+            guard rest.columnNames.contains(column) else { throw TrainingInputError.noWeightColumn(file: name, column: column) }
+            let (w, r) = try rest.removingColumn(column)
+            if let bad = w.firstIndex(where: { !($0 >= 0) }) {
+                throw TrainingInputError.badWeight(file: name, line: line(bad, o.path), column: column, value: text(w[bad]))
+            }
+            weights = w
+            rest = r
+        }
+        guard rest.columnCount > 0 else { throw TrainingInputError.noFeatureColumns(file: name, withID: o.idColumn != nil) }
+        let x = try Matrix(rows: rest.rowCount, columns: rest.columnCount, values: rest.values)
+        if o.out == nil { rest.values = [] }  // the model file needs them (medians, drift reference); otherwise free them
+        let settings = LogisticRegression(c: o.c, tolerance: o.tolerance, maxIterations: o.maxIterations, classWeight: o.classWeight)
+        let tFit = DispatchTime.now().uptimeNanoseconds
+        let model = try settings.fit(x, y, sampleWeights: weights)
+        let fitSeconds = Double(DispatchTime.now().uptimeNanoseconds - tFit) / 1e9
+        let probabilities = try model.probabilities(x)
+        let fit = TableFit(source: name, label: o.label, idColumn: o.idColumn, sampleWeightColumn: o.sampleWeightColumn,
+                           rows: x.rows, iterations: model.iterations, converged: model.converged,
+                           trainingAUC: try Metrics.rocAUC(labels: y, scores: probabilities, weights: weights),
+                           trainingLogLoss: try Metrics.logLoss(labels: y, probabilities: probabilities, weights: weights))
+        let standardErrors = model.standardErrors.map(RetainJSON.finite)
+        let interceptSE = RetainJSON.finite(model.interceptStandardError)
+        if let out = o.out {
+            let bundle = tableBundle(rest, fit: fit, model: model, standardErrors: standardErrors, interceptSE: interceptSE,
+                                     probabilities: probabilities, options: o)
+            try ModelEnvelope.write(bundle, to: out)
+        }
+        return TableReport(fit: fit, features: rest.columnNames, coefficients: model.coefficients, standardErrors: standardErrors,
+                           intercept: model.intercept, interceptStandardError: interceptSE, c: model.c,
+                           classWeight: o.classWeight.rawValue, fitSeconds: fitSeconds, model: o.out)
+    }
+
+    /// The churn model file of a table fit: identity transforms (missing → training median), no
+    /// calibration, thresholds from the training probabilities, the training rows as drift reference.
+    static func tableBundle(_ t: FeatureTable, fit: TableFit, model: LogisticModel, standardErrors: [Double?], interceptSE: Double?,
+                            probabilities: [Double], options o: TableOptions) -> ModelBundle {
+        let p = t.columnCount, n = t.rowCount
+        var column = [Double](repeating: 0, count: n)
+        let features = t.columnNames.enumerated().map { j, name -> BundleFeature in
+            var m = 0
+            for r in 0..<n { let v = t.values[r * p + j]; if !v.isNaN { column[m] = v; m += 1 } }
+            let present = column[0..<m].sorted()
+            let median = m == 0 ? 0 : (m % 2 == 1 ? present[m / 2] : (present[m / 2 - 1] + present[m / 2]) / 2)
+            return BundleFeature(name: name, impute: median, log1p: false, mean: 0, scale: 1)
+        }
+        let sorted = probabilities.sorted()
+        func quantile(_ q: Double) -> Double { sorted.isEmpty ? 0.5 : sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] }
+        let penalty = o.c.map { String(format: "C = %g (given)", $0) } ?? "no penalty"
+        var bundle = ModelBundle(
+            createdAt: o.createdAt, toolVersion: o.toolVersion, asOf: "", observationDates: [], holdoutDates: [],
+            fingerprint: DataFingerprint.of(t), config: FeatureConfig(), features: features,
+            coefficients: model.coefficients, intercept: model.intercept, standardErrors: standardErrors,
+            interceptStandardError: interceptSE, c: o.c, cSelection: penalty, classWeight: o.classWeight.rawValue,
+            calibration: nil, calibrationMethod: "none", metrics: nil,
+            thresholds: RiskThresholds(high: quantile(0.9), medium: quantile(0.7), topFraction: 0.1),
+            notes: ["Trained on the prepared table \(fit.source) (label '\(fit.label)'): its columns are the features, used as they are; a missing value is replaced by the training median.",
+                    "No holdout: the metrics in 'table' are on the training rows.",
+                    "Risk thresholds: high = 90th and medium = 70th percentile of the training probabilities; list rule: top 10 %."])
+        bundle.table = fit
+        bundle.trainingDistribution = Drift.fit(values: t.values, p: p, rows: Array(0..<n), columns: Array(0..<p), features: features,
+                                                scores: probabilities, rowsDescription: "training rows of \(fit.source), \(n) rows")
+        return bundle
+    }
+
+    /// The file line of data row `row`, for error messages ("?" if it cannot be found).
+    static func line(_ row: Int, _ path: String) -> String {
+        FeatureTable.physicalLine(ofDataRow: row, path: path).map(String.init) ?? "?"
+    }
+
+    static func text(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)"
+    }
+}
