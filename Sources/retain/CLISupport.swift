@@ -1,11 +1,5 @@
 import Foundation
-import RetainCore
-import RetainIO
-import RetainIngest
-import RetainFeatures
-import RetainNumerics
 import RetainScoring
-import RetainStore
 
 /// A failure the user can act on; printed as `Error: <message>` with exit status 1.
 struct CLIError: Error, CustomStringConvertible {
