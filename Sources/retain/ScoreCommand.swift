@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RetainScoring
 import RetainStore
 
@@ -80,8 +81,7 @@ struct ScoreCommand: ParsableCommand {
         let phase = Console.phaseTimer()
         let (bundle, segmentBundle) = try loadBundles()  // the one bundle-loading call
         var options = ScoringOptions()
-        (options.highThreshold, options.mediumThreshold, options.topFraction) = (high, medium, topFraction)
-        options.highValueFraction = highValueFraction
+        (options.highThreshold, options.mediumThreshold, options.topFraction, options.highValueFraction) = (high, medium, topFraction, highValueFraction)
         options.clvValues = try clv.map { try Scorer.readCLV(path: $0) }
         let source: DailyScoring.Source = try features.map { .table(path: $0, idColumn: id) }
             ?? .events(data.requiredInput(), rejectsPath: DailyRun.Options.rejectsPath(out: out))
