@@ -55,8 +55,8 @@ let package = Package(
         .target(name: "RetainScoring", dependencies: ["RetainCore", "RetainIO", "RetainIngest", "RetainFeatures", "RetainNumerics", .product(name: "Yams", package: "Yams")], swiftSettings: optimized),
         // Score history and list exports.
         .target(name: "RetainStore", dependencies: ["RetainCore", "RetainIO", "RetainIngest", "RetainFeatures", "RetainScoring"], swiftSettings: optimized),
-        // The deterministic sample-log generator behind `retain generate`.
-        .target(name: "RetainSample", dependencies: ["RetainCore"], swiftSettings: optimized),
+        // The deterministic sample-log generator behind `retain generate` (gzip output through RetainIO).
+        .target(name: "RetainSample", dependencies: ["RetainCore", "RetainIO"], swiftSettings: optimized),
         .executableTarget(
             name: "retain",
             dependencies: [

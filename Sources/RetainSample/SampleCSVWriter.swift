@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import RetainCore
+import RetainIO
 
 /// A byte buffer that hands full chunks to a sink (a file, or memory), with hand-written
 /// formatting of the few shapes the sample files need: padded integers, cents, dates.
@@ -165,7 +166,11 @@ struct SampleCSVWriter {
 /// Writes a file atomically: a temporary file in the same directory, flushed, then renamed over
 /// `path`, so readers never see a partial file and a failure leaves the old one intact.
 enum SampleFile {
-    static func write(path: String, _ body: (CSVOutput) throws -> Void) throws -> Int {
+    /// Writes what `body` puts into its `CSVOutput` to `path`, gzip-compressed (RetainIO's
+    /// `GzipWriter`, level 6) when `gzip` is set.
+    ///
+    /// - Returns: The bytes of text written and the bytes of the file (equal without gzip).
+    static func write(path: String, gzip: Bool = false, _ body: (CSVOutput) throws -> Void) throws -> (text: Int, file: Int) {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         var template = Array("\(dir)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
@@ -178,7 +183,8 @@ enum SampleFile {
         }
         var closed = false
         defer { if !closed { close(fd) } }
-        let out = CSVOutput { chunk in
+        var fileBytes = 0
+        let toFile: (UnsafeRawBufferPointer) throws -> Void = { chunk in
             var done = 0
             while done < chunk.count {
                 let n = Foundation.write(fd, chunk.baseAddress! + done, chunk.count - done)
@@ -188,8 +194,12 @@ enum SampleFile {
                 }
                 done += n
             }
+            fileBytes += chunk.count
         }
+        let gz = gzip ? try GzipWriter(path: path, sink: toFile) : nil
+        let out = CSVOutput(sink: gz.map { gz in { try gz.write($0) } } ?? toFile)
         try body(out)
+        try gz?.finish()
         if fchmod(fd, 0o644) != 0 || fsync(fd) != 0 {
             throw SampleError.writeFailed(path: path, reason: String(cString: strerror(errno)))
         }
@@ -199,6 +209,6 @@ enum SampleFile {
             throw SampleError.writeFailed(path: path, reason: String(cString: strerror(errno)))
         }
         ok = true
-        return out.written
+        return (out.written, fileBytes)
     }
 }

@@ -5,6 +5,8 @@ public enum SampleError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidSetting(String)
     /// A file could not be written.
     case writeFailed(path: String, reason: String)
+    /// The output directory could not be created.
+    case cannotCreateDirectory(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -12,6 +14,8 @@ public enum SampleError: Error, Equatable, Sendable, CustomStringConvertible {
             return message
         case .writeFailed(let path, let reason):
             return "could not write \(path): \(reason). Check that the directory exists and is writable."
+        case .cannotCreateDirectory(let path, let reason):
+            return "could not create the output directory \(path): \(reason)"
         }
     }
 }

@@ -17,7 +17,7 @@ public struct SampleSummary: Codable, Sendable, Equatable {
     public var lastDay: String
     public var days: Int
     public var seed: UInt64
-    /// Bytes written to events.csv and customers.csv (0 when nothing was written).
+    /// Bytes written to events.csv and customers.csv (compressed bytes for .csv.gz; 0 when nothing was written).
     public var eventsBytes: Int
     public var customersBytes: Int
 

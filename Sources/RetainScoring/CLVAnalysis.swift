@@ -149,7 +149,7 @@ public enum CLVAnalysis {
     ///   notices are also in the report's `warnings`).
     /// - Returns: The report (its `--json` form) with the fitted models and per-customer predictions.
     /// - Throws: `CLVError` (settings, no purchases, calibration before the first purchase), the
-    ///   reader's `IngestError`, `NumericsError` from a fit, or `StoreError` when `out` cannot be written.
+    ///   reader's `IngestError`, `NumericsError` from a fit, or `IOError` when `out` cannot be written.
     /// - Complexity: O(events) to read, O(customers) per likelihood evaluation and prediction.
     public static func fit(_ options: Options, diagnostics: (Diagnostic) -> Void = { _ in }) throws -> Report {
         try options.validate()

@@ -20,6 +20,8 @@ public enum ScoreHistoryError: Error, Equatable, Sendable, CustomStringConvertib
     case unknownList(name: String, valid: [String])
     /// A record does not fit the day being written.
     case invalidRecords(reason: String)
+    /// A line of a score-record import is not a score record.
+    case notARecord(file: String, line: Int, reason: String)
     /// Test hook: the write was aborted on purpose mid-transaction.
     case injectedFailure
 
@@ -38,6 +40,8 @@ public enum ScoreHistoryError: Error, Equatable, Sendable, CustomStringConvertib
             return "unknown list '\(name)'. Valid lists: \(valid.joined(separator: ", "))."
         case .invalidRecords(let reason):
             return "cannot write scores: \(reason)."
+        case .notARecord(let file, let line, let reason):
+            return "\(file) line \(line): not a score record (\(reason))."
         case .injectedFailure:
             return "write aborted by the test hook."
         }

@@ -1,11 +1,5 @@
 import Foundation
-import RetainCore
-import RetainIO
-import RetainIngest
-import RetainFeatures
-import RetainNumerics
 import RetainScoring
-import RetainStore
 
 /// A failure the user can act on; printed as `Error: <message>` with exit status 1.
 struct CLIError: Error, CustomStringConvertible {
@@ -54,6 +48,20 @@ enum Console {
         return right ? fill + s : s + fill
     }
 
+    /// Prints rows of cells: the first left-aligned in `firstWidth` columns, the others right-aligned in `width`.
+    static func printRows(_ rows: [[String]], firstWidth: Int, width: Int) {
+        for row in rows { print(pad(row.first ?? "", firstWidth) + row.dropFirst().map { pad($0, width, right: true) }.joined()) }
+    }
+
+    /// A reader's `progress` callback: "read N events…" on a terminal, at most once a second.
+    static func readProgress() -> (Int) -> Void {
+        var last = seconds()
+        return { n in
+            let now = seconds()
+            if now - last >= 1 { last = now; progress("read \(n) events…") }
+        }
+    }
+
     /// Current time as ISO-8601 (UTC, seconds).
     static func now() -> String {
         let f = ISO8601DateFormatter()
@@ -63,6 +71,15 @@ enum Console {
 
     /// Monotonic seconds since an arbitrary origin.
     static func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    /// A workflow's `phase` callback: with RETAIN_TIMING set, prints each step's seconds on stderr.
+    static func phaseTimer() -> (String) -> Void {
+        guard ProcessInfo.processInfo.environment["RETAIN_TIMING"] != nil else { return { _ in } }
+        var mark = seconds()
+        return { what in
+            let now = seconds(); info(String(format: "%@: %.3f s", what, now - mark)); mark = now
+        }
+    }
 }
 
 /// Help text written as hard-wrapped source lines, reflowed so that ArgumentParser can wrap it to

@@ -1,12 +1,8 @@
 import ArgumentParser
 import Foundation
-import RetainCore
 import RetainIO
-import RetainIngest
 import RetainFeatures
-import RetainNumerics
 import RetainScoring
-import RetainStore
 
 /// `retain cohorts --events FILE [--customers FILE] --by month`: the cohort retention triangle.
 struct CohortsCommand: ParsableCommand {
@@ -39,22 +35,15 @@ struct CohortsCommand: ParsableCommand {
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case csv, json }
 
     func run() throws {
-        let config = try data.requiredInput().loadConfig()
-        let reader = try data.requiredInput().reader(config, rejectsPath: nil)
-        let (table, ingest) = try CohortPipeline.build(reader: reader, granularity: by, roles: config.roles,
-                                                       customers: try data.requiredInput().loadCustomers())
-        if ingest.badRowCount > 0 { Console.info("skipped \(ingest.badRowCount) bad rows") }
-        let text: String
-        switch format {
-        case .csv:
-            text = table.csv(metric: metric)
-        case .json:
-            let data = try RetainJSON.encoder(pretty: true).encode(CohortsJSON(table: table, metric: metric))
-            text = String(decoding: data, as: UTF8.self) + "\n"
-        }
+        let input = try data.requiredInput()
+        let config = try input.loadConfig()
+        let report = try CohortsReport.compute(reader: try input.reader(config, rejectsPath: nil), roles: config.roles, by: by,
+                                               metric: metric, customers: try input.loadCustomers())
+        if report.ingest.badRowCount > 0 { Console.info("skipped \(report.ingest.badRowCount) bad rows") }
+        let text = format == .csv ? report.csv : String(decoding: try RetainJSON.encoder(pretty: true).encode(report), as: UTF8.self) + "\n"
         if let out {
             try AtomicFile.write(text, to: out)
-            Console.progress("\(table.cohorts.count) cohorts written to \(out)")
+            Console.progress("\(report.table.cohorts.count) cohorts written to \(out)")
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
@@ -62,55 +51,3 @@ struct CohortsCommand: ParsableCommand {
 }
 
 extension CohortMetric: ExpressibleByArgument {}
-
-/// The `--format json` output of `retain cohorts`.
-struct CohortsJSON: Encodable {
-    let table: CohortTable
-    let metric: CohortMetric
-
-    struct Row: Encodable {
-        let cohort: String, start: String, customers: Int
-        let values: [Double?], shares: [Double?]
-        let valuesKey: String, sharesKey: String
-        struct Key: CodingKey {
-            var stringValue: String
-            var intValue: Int? { nil }
-            init(_ s: String) { stringValue = s }
-            init?(stringValue: String) { self.stringValue = stringValue }
-            init?(intValue: Int) { nil }
-        }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: Key.self)
-            try c.encode(cohort, forKey: Key("cohort"))
-            try c.encode(start, forKey: Key("start"))
-            try c.encode(customers, forKey: Key("customers"))
-            try c.encode(values, forKey: Key(valuesKey))
-            try c.encode(shares, forKey: Key(sharesKey))
-        }
-    }
-
-    enum CodingKeys: String, CodingKey { case by, metric, basis, observed, columns, cohorts }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(table.granularity.rawValue, forKey: .by)
-        try c.encode(metric.rawValue, forKey: .metric)
-        try c.encode(table.basis.rawValue, forKey: .basis)
-        if let o = table.observed {
-            try c.encode(["from": KPICalendar.label(index: o.lowerBound, by: table.granularity),
-                          "to": KPICalendar.label(index: o.upperBound, by: table.granularity)], forKey: .observed)
-        } else {
-            try c.encodeNil(forKey: .observed)
-        }
-        try c.encode(table.columns, forKey: .columns)
-        let rows = table.cohorts.map { k in
-            Row(cohort: k.label, start: formatDate(KPICalendar.bucketStart(index: k.bucket, by: table.granularity)),
-                customers: k.size,
-                values: metric == .active ? k.active : k.revenue.map { $0.map { ($0 * 100).rounded() / 100 } },
-                shares: (metric == .active ? k.activePercent : k.revenuePerCustomer).map { $0.map { ($0 * 10_000).rounded() / 10_000 } },
-                valuesKey: metric == .active ? "active" : "revenue",
-                sharesKey: metric == .active ? "active_pct" : "revenue_per_customer")
-        }
-        try c.encode(rows, forKey: .cohorts)
-    }
-}

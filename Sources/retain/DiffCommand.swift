@@ -1,11 +1,4 @@
 import ArgumentParser
-import Foundation
-import RetainCore
-import RetainIO
-import RetainIngest
-import RetainFeatures
-import RetainNumerics
-import RetainScoring
 import RetainStore
 
 /// `retain diff --db retain.sqlite --from DATE --to DATE [--margin 0.05] [--json]`.
@@ -60,16 +53,10 @@ struct DiffCommand: ParsableCommand {
         for c in diff.lists {
             print("\(Console.pad(c.list, 24))  \(Console.pad(String(c.entered.count), 7, right: true))  \(Console.pad(String(c.left.count), 7, right: true))  \(Console.pad(String(c.stayed), 7, right: true))")
         }
-        var counts: [String: (n: Int, reasons: [String: Int])] = [:]
-        for m in diff.moves {
-            let key = "\(m.from) → \(m.to)"
-            counts[key, default: (0, [:])].n += 1
-            counts[key]!.reasons[m.reason, default: 0] += 1
-        }
-        if !counts.isEmpty { print("\nsegment moves (top reason on \(diff.to))") }
-        for (key, value) in counts.sorted(by: { $0.value.n > $1.value.n || ($0.value.n == $1.value.n && $0.key < $1.key) }) {
-            let top = value.reasons.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? ""
-            print("\(Console.pad(key, 36))  \(Console.pad(String(value.n), 7, right: true))  \(top.isEmpty ? "" : "mostly: \(top)")")
+        let moves = diff.moveCounts
+        if !moves.isEmpty { print("\nsegment moves (top reason on \(diff.to))") }
+        for m in moves {
+            print("\(Console.pad(m.move, 36))  \(Console.pad(String(m.customers), 7, right: true))  \(m.topReason.isEmpty ? "" : "mostly: \(m.topReason)")")
         }
     }
 }

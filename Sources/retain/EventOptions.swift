@@ -1,12 +1,6 @@
 import ArgumentParser
-import Foundation
-import RetainCore
 import RetainIO
 import RetainIngest
-import RetainFeatures
-import RetainNumerics
-import RetainScoring
-import RetainStore
 
 /// The data options every event-log command shares: where the events are, the customers table,
 /// the config file, role mappings and what to do with bad rows.

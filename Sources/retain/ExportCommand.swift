@@ -1,11 +1,6 @@
 import ArgumentParser
 import Foundation
-import RetainCore
-import RetainIO
 import RetainIngest
-import RetainFeatures
-import RetainNumerics
-import RetainScoring
 import RetainStore
 
 extension ExportFormat: ExpressibleByArgument {}
@@ -54,13 +49,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let history = try ScoreHistory(path: db, create: false)
-        var attributes: CustomerAttributes?
-        if let customers {
-            let table = try Customers.read(path: customers)
-            var values = [String: [String]](minimumCapacity: table.count)
-            for (i, id) in table.ids.enumerated() { values[id] = table.attributes.map { $0[i] } }
-            attributes = CustomerAttributes(names: table.attributeNames, values: values)
-        }
+        let attributes = try customers.map { CustomerAttributes(try Customers.read(path: $0)) }
         let export = ListExport(lists: list.isEmpty ? nil : list, newOnly: newOnly, format: format, attributes: attributes, margin: margin)
         let manifest: ExportManifest
         do { manifest = try export.write(from: history, date: date, to: out) } catch let e as ScoreHistoryError {

@@ -1,12 +1,7 @@
 import ArgumentParser
 import Foundation
-import RetainCore
-import RetainIO
 import RetainIngest
 import RetainFeatures
-import RetainNumerics
-import RetainScoring
-import RetainStore
 
 /// `retain features --events FILE --as-of DATE --out FEATURES.csv`: point-in-time feature vectors.
 struct FeaturesCommand: ParsableCommand {
@@ -62,61 +57,19 @@ struct FeaturesCommand: ParsableCommand {
     }
 
     func run() throws {
-        let started = Console.seconds()
-        var config = try data.requiredInput().loadConfig()
-        if let churn { config.churn.definition = churn }
-        if let horizon { config.churn.horizonDays = horizon }
-        let t = try parseDate(asOf, option: "--as-of")
-        let step = Double(try everyDays()) * 86_400
-        let dates = (0..<snapshots).map { t - Double($0) * step }
-        let rejects = out + ".rejects.csv"
-        let reader = try data.requiredInput().reader(config, rejectsPath: rejects)
-        let customers = try data.requiredInput().loadCustomers()
-        var lastReport = started
-        let result = try FeaturePipeline.build(
-            reader: reader, spec: FeatureSpec(config: config, asOf: dates, label: label), customers: customers,
-            progress: { n in
-                let now = Console.seconds()
-                if now - lastReport >= 1 { lastReport = now; Console.progress("read \(n) events…") }
-            })
-        let m = result.features
-        if label, let newest = dates.max(), result.latestEvent < newest + Double(config.churn.horizonDays) * 86_400 {
-            Console.info("warning: the log ends on \(formatDate(result.latestEvent)), before the label horizon of \(formatDate(newest)) closes; its labels are censored (churn overstated).")
-        }
-        try AtomicFile.write(m.csv(includeDate: snapshots > 1), to: out)
-        let bad = result.ingest.badRows
-        if !bad.isEmpty {
-            let counts = bad.sorted { $0.key < $1.key }.map { "\($0.key.rawValue): \($0.value)" }.joined(separator: ", ")
-            Console.info("skipped \(result.ingest.badRowCount) bad rows (\(counts)); written to \(rejects)")
-        }
-        let seconds = Console.seconds() - started
-        if json {
-            try Console.printJSON(FeaturesReport(
-                rows: m.rowCount, customers: Set(m.customerIDs).count, features: m.names.count, featureNames: m.names,
-                events: result.ingest.rows, badRows: result.ingest.badRowCount,
-                badRowReasons: Dictionary(uniqueKeysWithValues: bad.map { ($0.key.rawValue, $0.value) }),
-                snapshots: dates.sorted().map(formatDate), seconds: seconds, out: out))
-        } else {
-            print("Built \(m.names.count) features for \(Set(m.customerIDs).count) customers (\(m.rowCount) rows, \(snapshots) as-of date\(snapshots == 1 ? "" : "s")) from \(result.ingest.rows) events in \(String(format: "%.2f", seconds)) s.")
-            print("Written to \(out)")
-        }
+        let input = try data.requiredInput()
+        let settings = FeatureRun.Settings(asOf: try parseDate(asOf, option: "--as-of"), label: label, churn: churn, horizon: horizon,
+                                           snapshots: snapshots, everyDays: try everyDays())
+        let config = settings.config(try input.loadConfig())
+        let rejects = FeatureRun.rejectsPath(out: out)
+        let report = try FeatureRun.run(reader: try input.reader(config, rejectsPath: rejects), config: config, settings: settings,
+                                        customers: try input.loadCustomers(), out: out, progress: Console.readProgress())
+        for warning in report.warnings { Console.info("warning: \(warning)") }
+        if !report.badRowReasons.isEmpty { Console.info("skipped \(report.badRows) bad rows (\(report.badRowSummary)); written to \(rejects)") }
+        if json { return try Console.printJSON(report) }
+        print("Built \(report.features) features for \(report.customers) customers (\(report.rows) rows, \(snapshots) as-of date\(snapshots == 1 ? "" : "s")) from \(report.events) events in \(String(format: "%.2f", report.seconds)) s.")
+        print("Written to \(out)")
     }
 }
 
 extension ChurnDefinition: ExpressibleByArgument {}
-
-/// The `--json` output of `retain features`.
-struct FeaturesReport: Encodable {
-    let rows: Int, customers: Int, features: Int
-    let featureNames: [String]
-    let events: Int, badRows: Int
-    let badRowReasons: [String: Int]
-    let snapshots: [String]
-    let seconds: Double
-    let out: String
-
-    enum CodingKeys: String, CodingKey {
-        case rows, customers, features, events, snapshots, seconds, out
-        case featureNames = "feature_names", badRows = "bad_rows", badRowReasons = "bad_row_reasons"
-    }
-}

@@ -1,11 +1,4 @@
 import ArgumentParser
-import Foundation
-import RetainCore
-import RetainIO
-import RetainIngest
-import RetainFeatures
-import RetainNumerics
-import RetainScoring
 import RetainStore
 
 /// `retain history --db retain.sqlite --customer ID [--json]`: one customer's score trajectory.
@@ -36,52 +29,19 @@ struct HistoryCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let importJSONL { return try importRecords(importJSONL) }
-        let history = try ScoreHistory(path: db, create: false)
-        let records = try history.trajectory(customer: customer ?? "")
-        if json {
-            struct Point: Encodable {
-                let date: String, churnProbability: Double, riskTier: String, segment: String, action: String
-                let modelID: String, reasons: [String]
-                enum CodingKeys: String, CodingKey {
-                    case date, segment, action, reasons
-                    case churnProbability = "churn_probability", riskTier = "risk_tier", modelID = "model_id"
-                }
-            }
-            struct Output: Encodable { let customerID: String; let scores: [Point]
-                enum CodingKeys: String, CodingKey { case scores; case customerID = "customer_id" } }
-            try Console.printJSON(Output(customerID: customer ?? "", scores: records.map {
-                Point(date: $0.date, churnProbability: $0.churnProbability, riskTier: $0.riskTier, segment: $0.segment,
-                      action: $0.action, modelID: $0.modelID, reasons: $0.reasons)
-            }))
-            return
+        if let importJSONL {
+            let (records, days) = try ScoreHistory.importJSONL(path: importJSONL, into: db)
+            return Console.info("Imported \(records) records for \(days) days into \(db).")
         }
-        if records.isEmpty {
-            Console.info("No scores for this customer in \(db) (\(try history.dates().count) scored days).")
-            return
+        let history = try ScoreHistory(path: db, create: false)
+        let trajectory = try history.trajectory(of: customer ?? "")
+        if json { return try Console.printJSON(trajectory) }
+        if trajectory.records.isEmpty {
+            return Console.info("No scores for this customer in \(db) (\(try history.dates().count) scored days).")
         }
         print("date        probability  tier    segment               action")
-        for r in records {
+        for r in trajectory.records {
             print("\(Console.pad(r.date, 10))  \(Console.num(r.churnProbability, width: 11, digits: 4))  \(Console.pad(r.riskTier, 6))  \(Console.pad(r.segment.isEmpty ? "—" : r.segment, 20))  \(r.action)")
         }
-    }
-
-    private func importRecords(_ path: String) throws {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw CLIError("cannot read \(path): \((error as NSError).localizedDescription).")
-        }
-        var byDate: [String: [ScoreRecord]] = [:]
-        let decoder = JSONDecoder()
-        for (i, line) in text.split(whereSeparator: \.isNewline).enumerated() where !line.allSatisfy(\.isWhitespace) {
-            do { let r = try decoder.decode(ScoreRecord.self, from: Data(line.utf8)); byDate[r.date, default: []].append(r) } catch {
-                throw CLIError("\(path) line \(i + 1): not a score record (\(error)).")
-            }
-        }
-        let history = try ScoreHistory(path: db)
-        for (date, records) in byDate.sorted(by: { $0.key < $1.key }) {
-            try history.write(records, date: date, modelID: records[0].modelID)
-        }
-        Console.info("Imported \(byDate.values.reduce(0) { $0 + $1.count }) records for \(byDate.count) days into \(db).")
     }
 }

@@ -1,11 +1,4 @@
 import ArgumentParser
-import RetainCore
-import RetainIO
-import RetainIngest
-import RetainFeatures
-import RetainNumerics
-import RetainScoring
-import RetainStore
 
 @main
 struct Retain: ParsableCommand {

@@ -1,10 +1,5 @@
 import ArgumentParser
 import Foundation
-import RetainCore
-import RetainIO
-import RetainIngest
-import RetainFeatures
-import RetainNumerics
 import RetainScoring
 import RetainStore
 
@@ -27,29 +22,13 @@ struct ScoreCommand: ParsableCommand {
             """)
     )
 
-    @Option(name: .long, help: ArgumentHelp("Event log (CSV, .csv.gz, or SQLite with --table). Exactly one of --events / --features.", valueName: "file"))
-    var events: String?
+    @OptionGroup var data: EventOptions
 
     @Option(name: .long, help: ArgumentHelp("A prepared feature table (CSV) with the model's feature columns.", valueName: "table.csv"))
     var features: String?
 
     @Option(name: .long, help: ArgumentHelp("Customer id column of --features.", valueName: "column"))
     var id: String?
-
-    @Option(name: .long, help: ArgumentHelp("Table (or view) to read when --events is a SQLite database.", valueName: "name"))
-    var table: String?
-
-    @Option(name: .long, help: ArgumentHelp("Customers table: customer_id, signup_date and any attributes.", valueName: "file.csv"))
-    var customers: String?
-
-    @Option(name: .long, help: ArgumentHelp("Config file (YAML or JSON); default: the model's own configuration.", valueName: "file"))
-    var config: String?
-
-    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("Map an event type to a role (repeatable; on top of the model's mapping).", valueName: "role=type"))
-    var role: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("Bad rows in --events: fail or skip.", valueName: "fail|skip"))
-    var badRows: String = "fail"
 
     @Option(name: .long, help: ArgumentHelp("Churn model bundle (retain train --events).", valueName: "model.json"))
     var model: String
@@ -88,7 +67,7 @@ struct ScoreCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (features == nil) != (events == nil) else {
+        guard (features == nil) != (data.events == nil) else {
             throw ValidationError("Give exactly one of --events FILE (event history) or --features TABLE.csv (a prepared feature table).")
         }
         _ = try parseDate(asOf, option: "--as-of")
@@ -99,136 +78,35 @@ struct ScoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        let started = Console.seconds()
+        let phase = Console.phaseTimer()
+        let (bundle, segmentBundle) = try loadBundles()  // the one bundle-loading call
+        var options = ScoringOptions()
+        (options.highThreshold, options.mediumThreshold, options.topFraction, options.highValueFraction) = (high, medium, topFraction, highValueFraction)
+        options.clvValues = try clv.map { try Scorer.readCLV(path: $0) }
+        let source: DailyScoring.Source = try features.map { .table(path: $0, idColumn: id) }
+            ?? .events(data.requiredInput(), rejectsPath: DailyRun.Options.rejectsPath(out: out))
+        let scoring = DailyScoring(bundle: bundle, modelPath: model, segments: segmentBundle, options: options,
+                                   rules: try rules.map { try ActionRules.load(path: $0) } ?? .defaults, date: asOf, source: source)
+        phase("load bundles")
+        let report = try DailyRun.run(DailyRun.Options(scoring: scoring, out: out, db: db), phase: phase)
+        if let warning = report.drift?.warning { Console.info("warning: " + warning) }
+        if json { return try Console.printJSON(report) }
+        print("Scored \(report.customers) customers as of \(asOf) with \(report.model) in \(String(format: "%.2f", report.seconds)) s")
+        print("Risk tiers: " + ["high", "medium", "low"].map { "\($0) \(report.tiers[$0] ?? 0)" }.joined(separator: ", "))
+        print("Actions: " + report.actionIDs.map { "\($0) \(report.actions[$0] ?? 0)" }.joined(separator: ", "))
+        if let d = report.drift {
+            print(String(format: "Drift: score PSI %.3f; ", d.scorePSI ?? 0) + (d.featuresOver.isEmpty ? "no feature above PSI 0.2" : "features above PSI 0.2: " + d.featuresOver.joined(separator: ", ")))
+        } else {
+            print("Drift: not checked (the model bundle stores no training distribution; retrain it with this version).")
+        }
+        if let out { print("Scores written to \(out)") }
+        if let db { print("History: \(report.customers) records for \(asOf) written to \(db)") }
+    }
+
+    /// The churn bundle (--model) and the segment bundle (--segments).
+    private func loadBundles() throws -> (ModelBundle, SegmentBundle?) {
         let bundle = try loadModel(option: "--model") { try ModelBundle.load(path: model) }
         let segmentBundle = try segments.map { path in try loadModel(option: "--segments") { try SegmentBundle.load(path: path) } }
-        var options = ScoringOptions()
-        options.highThreshold = high
-        options.mediumThreshold = medium
-        options.topFraction = topFraction
-        options.highValueFraction = highValueFraction
-        options.clvValues = try clv.map { try Scorer.readCLV(path: $0) }
-        let actionRules = try rules.map { try ActionRules.load(path: $0) } ?? ActionRules.defaults
-        let scorer = Scorer(bundle: bundle, segments: segmentBundle, options: options, modelName: model)
-        let date = asOf
-        let timing = ProcessInfo.processInfo.environment["RETAIN_TIMING"] != nil
-        var mark = started
-        func phase(_ what: String) {
-            guard timing else { return }
-            let now = Console.seconds(); Console.info(String(format: "%@: %.3f s", what, now - mark)); mark = now
-        }
-        phase("load bundles")
-        var result: Scorer.Result
-        if features != nil {
-            result = try scoreTable(scorer)  // read and scored block by block
-            phase("read and score")
-        } else {
-            let input = try buildFeatures(bundle)
-            phase("features")
-            result = try scorer.score(input)
-            phase("score")
-        }
-        actionRules.apply(to: &result.batch)
-        phase("actions")
-        let modelID = Self.modelID(bundle, path: model)
-        if let out {
-            let batch = result.batch
-            try AtomicFile.write(to: out, pieces: batch.csvPieceCount()) { batch.csvPiece($0) }
-            phase("csv")
-        }
-        if let db {
-            let records = result.batch.records(date: date, modelID: modelID)
-            phase("history records")
-            try ScoreHistory(path: db).write(records, date: date, modelID: modelID)
-            phase("history write")
-        }
-        let drift = result.drift
-        let seconds = Console.seconds() - started
-        let summary = ScoreSummary(batch: result.batch, drift: drift, seconds: seconds, model: modelID, asOf: date, out: out)
-        if let d = drift, !d.featuresOver.isEmpty || (d.scorePSI ?? 0) > Drift.warningThreshold {
-            Console.info(String(format: "warning: drift against the training data (PSI > %.1f): ", Drift.warningThreshold)
-                         + ((d.scorePSI ?? 0) > Drift.warningThreshold ? String(format: "score (%.3f)", d.scorePSI!) + (d.featuresOver.isEmpty ? "" : "; ") : "")
-                         + d.featuresOver.map { String(format: "%@ (%.3f)", $0, d.featurePSI[$0] ?? 0) }.joined(separator: ", "))
-        }
-        if json {
-            try Console.printJSON(summary)
-        } else {
-            print("Scored \(summary.customers) customers as of \(date) with \(summary.model) in \(String(format: "%.2f", seconds)) s")
-            print("Risk tiers: " + ["high", "medium", "low"].map { "\($0) \(summary.tiers[$0] ?? 0)" }.joined(separator: ", "))
-            print("Actions: " + actionRules.actionIDs.map { "\($0) \(summary.actions[$0] ?? 0)" }.joined(separator: ", "))
-            if let d = drift {
-                print(String(format: "Drift: score PSI %.3f; ", d.scorePSI ?? 0) + (d.featuresOver.isEmpty ? "no feature above PSI 0.2" : "features above PSI 0.2: " + d.featuresOver.joined(separator: ", ")))
-            } else {
-                print("Drift: not checked (the model bundle stores no training distribution; retrain it with this version).")
-            }
-            if let out { print("Scores written to \(out)") }
-            if let db { print("History: \(summary.customers) records for \(date) written to \(db)") }
-        }
-    }
-
-    /// The model id written with every record: file name and the checksum's first 12 hex digits.
-    static func modelID(_ b: ModelBundle, path: String) -> String {
-        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        return name + "@" + String(b.checksum.replacingOccurrences(of: "sha256:", with: "").prefix(12))
-    }
-
-    private func buildFeatures(_ bundle: ModelBundle) throws -> ScoringInput {
-        guard let events else { throw CLIError("--events is required") }
-        let data = EventInput(events: events, table: table, customers: customers, config: config, roles: role,
-                              badRows: badRows == "skip" ? .skip : .fail)
-        let cfg = try data.loadConfig(default: bundle.config)
-        let t = try parseDate(asOf, option: "--as-of")
-        let reader = try data.reader(cfg, rejectsPath: (out ?? "scores") + ".rejects.csv")
-        let result = try FeaturePipeline.build(reader: reader, spec: FeatureSpec(config: cfg, asOf: [t], label: false, dataEnd: t),
-                                               customers: try data.loadCustomers())
-        return ScoringInput(result.features)
-    }
-
-    private func scoreTable(_ scorer: Scorer) throws -> Scorer.Result {
-        guard let features else { throw CLIError("--features is required") }
-        if let id, !(try FeatureTable.readHeader(path: features)).contains(id) {
-            throw CLIError("\(features): no id column '\(id)' in the header.")
-        }
-        return try scorer.score(csv: features, idColumn: id)
-    }
-}
-
-/// The `--json` output of `retain score`.
-struct ScoreSummary: Encodable {
-    struct DriftSummary: Encodable {
-        let scorePSI: Double?
-        let featuresOver: [String]
-        enum CodingKeys: String, CodingKey { case scorePSI = "score_psi", featuresOver = "features_over_0_2" }
-    }
-    let customers: Int
-    let tiers: [String: Int]
-    let actions: [String: Int]
-    let flags: [String: Int]
-    let drift: DriftSummary?
-    let seconds: Double
-    let model: String
-    let asOf: String
-    let out: String?
-
-    init(batch: ScoreBatch, drift: DriftReport?, seconds: Double, model: String, asOf: String, out: String?) {
-        customers = batch.count
-        (tiers, actions, flags) = batch.counts()
-        self.drift = drift.map { DriftSummary(scorePSI: $0.scorePSI, featuresOver: $0.featuresOver) }
-        self.seconds = seconds; self.model = model; self.asOf = asOf; self.out = out
-    }
-
-    enum CodingKeys: String, CodingKey { case customers, tiers, actions, flags, drift, seconds, model, out; case asOf = "as_of" }
-
-    func encode(to encoder: Encoder) throws {
-        var k = encoder.container(keyedBy: CodingKeys.self)
-        try k.encode(customers, forKey: .customers)
-        try k.encode(tiers, forKey: .tiers)
-        try k.encode(actions, forKey: .actions)
-        try k.encode(flags, forKey: .flags)
-        try k.encode(drift, forKey: .drift)  // null when the bundle has no training distribution
-        try k.encode(seconds, forKey: .seconds)
-        try k.encode(model, forKey: .model)
-        try k.encode(asOf, forKey: .asOf)
-        try k.encode(out, forKey: .out)
+        return (bundle, segmentBundle)
     }
 }

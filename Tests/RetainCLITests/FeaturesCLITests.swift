@@ -122,4 +122,20 @@ final class FeaturesCLITests: XCTestCase {
         XCTAssertEqual(role.status, 1)
         XCTAssertTrue(role.stderr.contains("unknown role 'sessions'"), role.stderr)
     }
+
+    func testGeneratedGzipLogIsReadByFeatures() throws {
+        let data = tmp.appendingPathComponent("data").path
+        let g = try runRetain(["generate", "--customers", "150", "--days", "45", "--out", data, "--gzip", "--json"])
+        XCTAssertEqual(g.status, 0, g.stderr)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(g.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(report["gzip"] as? Bool, true)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: data + "/events.csv.gz"))
+        XCTAssertEqual(Array(bytes.prefix(2)), [0x1F, 0x8B])
+        let out = tmp.appendingPathComponent("f.csv").path
+        let f = try runRetain(["features", "--events", data + "/events.csv.gz",
+                               "--as-of", "2025-02-10", "--out", out, "--json"])
+        XCTAssertEqual(f.status, 0, f.stderr)
+        let j = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(f.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(j["events"] as? Int, report["events"] as? Int, "every generated event is read back")
+    }
 }

@@ -108,4 +108,29 @@ final class ScoreCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("Risk tiers: high"), r.stdout)
         XCTAssertTrue(r.stdout.contains("Actions: personal_outreach"), r.stdout)
     }
+
+    func testEventOptionsAreSharedAndExactlyOneSourceIsAUsageError() throws {
+        let help = try runRetain(["score", "--help"])
+        XCTAssertEqual(help.status, 0)
+        for option in ["--events <file>", "--table <name>", "--customers <file.csv>", "--config <file>", "--role <role=type>",
+                       "--bad-rows <fail|skip>", "--features <table.csv>", "--id <column>"] {
+            XCTAssertTrue(help.stdout.contains(option), "missing \(option)")
+        }
+        let none = try runRetain(["score", "--model", Self.churn, "--as-of", "2025-12-01"])
+        XCTAssertEqual(none.status, 64)
+        XCTAssertTrue(none.stderr.contains("Give exactly one of --events FILE (event history) or --features TABLE.csv"), none.stderr)
+        let both = try runRetain(sampleArgs(["--features", "t.csv"]))
+        XCTAssertEqual(both.status, 64)
+        let badRows = try runRetain(sampleArgs(["--bad-rows", "maybe"]))
+        XCTAssertEqual(badRows.status, 64)
+        XCTAssertTrue(badRows.stderr.contains("fail"), badRows.stderr)
+    }
+
+    func testMissingIdColumnOfATableIsAClearError() throws {
+        let table = dir.appendingPathComponent("t.csv").path
+        try "customer_id,recency_days\nA,3\n".write(toFile: table, atomically: true, encoding: .utf8)
+        let r = try runRetain(["score", "--features", table, "--id", "cid", "--model", Self.churn, "--as-of", "2025-12-01"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("Error: \(table): no id column 'cid' in the header."), r.stderr)
+    }
 }

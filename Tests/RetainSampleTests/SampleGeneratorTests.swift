@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import RetainCore
 @testable import RetainSample
+@testable import RetainIO
 
 /// The sample-data generator: determinism, the event data contract, every role, ref links, and
 /// churners who fade before they stop.
@@ -243,6 +244,41 @@ final class SampleGeneratorTests: XCTestCase {
         XCTAssertEqual(summary.eventsBytes, f.events.count)
         XCTAssertEqual(summary.customersBytes, f.customers.count)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["customers.csv", "events.csv"])
+    }
+
+    func testGzipFilesAreTheSameBytesCompressedAndTheReportNamesThem() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("retain-sample-\(UUID().uuidString)/sub")
+        defer { try? FileManager.default.removeItem(at: dir.deletingLastPathComponent()) }
+        let report = try Self.settings.write(toDirectory: dir.path, gzip: true)
+        let f = try small()
+        func gzip(_ data: Data) throws -> Data {
+            var out = Data()
+            let gz = try GzipWriter(path: "memory") { out.append(contentsOf: $0) }
+            try data.withUnsafeBytes { try gz.write($0) }
+            try gz.finish()
+            return out
+        }
+        XCTAssertEqual(report.eventsPath, dir.path + "/events.csv.gz")
+        XCTAssertEqual(report.customersPath, dir.path + "/customers.csv.gz")
+        let events = try Data(contentsOf: URL(fileURLWithPath: report.eventsPath))
+        XCTAssertEqual(events, try gzip(f.events), "one gzip member of the plain file's bytes")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: report.customersPath)), try gzip(f.customers))
+        XCTAssertEqual(report.summary.eventsBytes, events.count, "file bytes are the compressed size")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["customers.csv.gz", "events.csv.gz"])
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: try JSONEncoder().encode(report)) as? [String: Any])
+        XCTAssertEqual(json["gzip"] as? Bool, true)
+        XCTAssertEqual(((json["files"] as? [String: Any])?["events"] as? [String: Any])?["bytes"] as? Int, events.count)
+        XCTAssertEqual(SampleReport.grouped(1_234_567), "1,234,567")
+        XCTAssertEqual(SampleReport.size(3 << 20), "3.0 MiB")
+    }
+
+    func testDirectoryThatCannotBeCreatedIsNamed() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("retain-sample-\(UUID().uuidString)")
+        try Data().write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        XCTAssertThrowsError(try Self.settings.write(toDirectory: file.path + "/sub")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("could not create the output directory \(file.path)/sub: "), "\(error)")
+        }
     }
 
     func testWriteIntoMissingDirectoryThrowsNamingThePath() throws {

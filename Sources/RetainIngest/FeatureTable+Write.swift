@@ -1,0 +1,67 @@
+import Foundation
+import RetainCore
+import RetainIO
+
+extension FeatureTable {
+    /// The table as CSV: `customer_id` (the ids, or 1-based row numbers without them), then
+    /// `as_of` (YYYY-MM-DD, UTC) when `asOf` gives each row's instant, then one column per
+    /// feature. Missing values (NaN) are empty cells; numbers are written in the shortest form that
+    /// reads back to the same double (integers without a decimal point).
+    ///
+    /// - Precondition: `asOf`, if given, has one entry per row.
+    /// - Complexity: O(rows × columns).
+    public func csv(asOf: [Double]? = nil) -> [UInt8] {
+        precondition(asOf == nil || asOf!.count == rowCount, "asOf must hold one instant per row")
+        var out = [UInt8]()
+        out.reserveCapacity(rowCount * (columnCount * 6 + 16) + 256)
+        out.append(contentsOf: "customer_id".utf8)
+        if asOf != nil { out.append(contentsOf: ",as_of".utf8) }
+        for n in columnNames { out.append(0x2C); CSVText.appendField(n, into: &out) }
+        out.append(0x0A)
+        var lastDate = Double.nan, dateText = ""
+        let p = columnCount
+        values.withUnsafeBufferPointer { v in
+            for r in 0..<rowCount {
+                CSVText.appendField(ids?[r] ?? String(r + 1), into: &out)
+                if let asOf {
+                    if asOf[r] != lastDate { lastDate = asOf[r]; dateText = Timestamp.dateText(asOf[r]) }
+                    out.append(0x2C); out.append(contentsOf: dateText.utf8)
+                }
+                for j in 0..<p {
+                    out.append(0x2C)
+                    Self.appendNumber(v[r * p + j], to: &out)
+                }
+                out.append(0x0A)
+            }
+        }
+        return out
+    }
+
+    /// Writes ``csv(asOf:)`` to `path` atomically.
+    ///
+    /// - Throws: `IOError` when the file cannot be written.
+    public func writeCSV(to path: String, asOf: [Double]? = nil) throws {
+        try AtomicFile.write(parts: [csv(asOf: asOf)], to: path)
+    }
+
+    /// Appends a double in shortest round-trip form; integers (|x| < 2^53) without a fraction; NaN as nothing.
+    @inline(__always)
+    static func appendNumber(_ x: Double, to out: inout [UInt8]) {
+        if x.isNaN { return }
+        if x == x.rounded(.towardZero) && abs(x) < 9_007_199_254_740_992 {
+            var n = Int64(x)
+            if n == 0 { out.append(0x30); return }
+            if n < 0 { out.append(0x2D); n = -n }
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var count = 0
+            withUnsafeMutableBytes(of: &digits) { d in
+                while n > 0 { d[count] = UInt8(48 + n % 10); n /= 10; count += 1 }
+                for i in stride(from: count - 1, through: 0, by: -1) { out.append(d[i]) }
+            }
+            return
+        }
+        out.append(contentsOf: x.description.utf8)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import RetainCore
+import RetainIngest
+import RetainScoring
+
+/// One customer's daily scores from the score history; the `retain history --json` object when encoded.
+public struct ScoreTrajectory: Sendable, Equatable, Encodable {
+    public var customerID: String
+    /// The customer's records, oldest day first.
+    public var records: [ScoreRecord]
+
+    public init(customerID: String, records: [ScoreRecord]) {
+        self.customerID = customerID; self.records = records
+    }
+
+    struct Point: Encodable {
+        let date: String, churnProbability: Double, riskTier: String, segment: String, action: String
+        let modelID: String, reasons: [String]
+        enum CodingKeys: String, CodingKey {
+            case date, segment, action, reasons
+            case churnProbability = "churn_probability", riskTier = "risk_tier", modelID = "model_id"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case scores; case customerID = "customer_id" }
+
+    /// `customer_id` and `scores`: date, churn_probability, risk_tier, segment, action, model_id, reasons.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(customerID, forKey: .customerID)
+        try c.encode(records.map {
+            Point(date: $0.date, churnProbability: $0.churnProbability, riskTier: $0.riskTier, segment: $0.segment,
+                  action: $0.action, modelID: $0.modelID, reasons: $0.reasons)
+        }, forKey: .scores)
+    }
+}
+
+extension ScoreHistory {
+    /// One customer's scores, oldest day first (empty when the customer was never scored).
+    public func trajectory(of customer: String) throws -> ScoreTrajectory {
+        ScoreTrajectory(customerID: customer, records: try trajectory(customer: customer))
+    }
+
+    /// Loads score records written as JSON lines (one `ScoreRecord` object a line, its Codable keys)
+    /// into the history at `db` (created if missing), one write per date (replacing that date),
+    /// dates in order: a test and migration path.
+    ///
+    /// - Returns: The records and days written.
+    /// - Throws: `IngestError.cannotRead`, `ScoreHistoryError.notARecord` naming the line, and the history's errors.
+    public static func importJSONL(path: String, into db: String) throws -> (records: Int, days: Int) {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw IngestError.cannotRead(file: path, reason: (error as NSError).localizedDescription)
+        }
+        var byDate: [String: [ScoreRecord]] = [:]
+        let decoder = JSONDecoder()
+        for (i, line) in text.split(whereSeparator: \.isNewline).enumerated() where !line.allSatisfy(\.isWhitespace) {
+            do { let r = try decoder.decode(ScoreRecord.self, from: Data(line.utf8)); byDate[r.date, default: []].append(r) } catch {
+                throw ScoreHistoryError.notARecord(file: path, line: i + 1, reason: "\(error)")
+            }
+        }
+        let history = try ScoreHistory(path: db)
+        for (date, records) in byDate.sorted(by: { $0.key < $1.key }) {
+            try history.write(records, date: date, modelID: records[0].modelID)
+        }
+        return (byDate.values.reduce(0) { $0 + $1.count }, byDate.count)
+    }
+}
