@@ -68,6 +68,6 @@ func appendNumber(_ x: Double, to out: inout [UInt8]) {
 
 /// `YYYY-MM-DD` of a Unix time (UTC).
 public func formatDate(_ t: Double) -> String {
-    let (y, m, d) = KPICalendar.civil(days: Int((t / 86_400).rounded(.down)))
-    return String(format: "%04d-%02d-%02d", y, m, d)
+    let date = CivilDate(daysSinceEpoch: Int((t / Day.seconds).rounded(.down)))
+    return String(format: "%04d-%02d-%02d", date.year, date.month, date.day)
 }
