@@ -10,7 +10,10 @@ import Glibc
 /// thread count, and per-chunk results are combined in chunk order: the result is bit-identical
 /// whether 1 or many threads run it.
 public enum Parallel {
-    /// Threads used by the parallel loops: `RETAIN_THREADS` if set, else the number of cores.
+    /// Threads used by the parallel loops: `RETAIN_THREADS` if set (a whole number ≥ 1), else the
+    /// number of cores. The one place the project decides a thread count: the event reader, the
+    /// feature accumulator, the feature-table reader, the fitters and the sample generator all
+    /// use it. Results never depend on it; tests set it to check that.
     public static var threadCount: Int = {
         if let s = getenv("RETAIN_THREADS"), let n = Int(String(cString: s)), n >= 1 { return n }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)

@@ -4,6 +4,14 @@ import RetainIO
 import RetainIngest
 import RetainNumerics
 
+/// NPS survey scores (0–10): promoters score 9–10, detractors 0–6.
+enum NPS {
+    static let detractorMaximum = 6.0
+    static let promoterMinimum = 9.0
+}
+
+private let secondsPerHour = 3600.0
+
 extension FeatureAccumulator {
     /// Turns the accumulators into the feature matrix.
     ///
@@ -103,7 +111,7 @@ extension FeatureAccumulator {
             }
             col("purchase_frequency_per_30d") { c, k in
                 let t = tenure(c, k)
-                return t > 0 ? roleCount(c, k, .purchase, self.tAllSlot) / t * 30 : .nan
+                return t > 0 ? roleCount(c, k, .purchase, self.tAllSlot) / t * FeatureWindow.frequencyDays : .nan
             }
         }
         if groups.contains(.sessions) {
@@ -148,8 +156,8 @@ extension FeatureAccumulator {
             if rolesPresent.contains(.nps) {
                 let last: (Int, Int) -> Double = { c, k in fixedAt(c, k, Slot.npsTime).isFinite ? fixedAt(c, k, Slot.npsValue) : .nan }
                 col("nps_last", last)
-                col("nps_detractor") { c, k in let v = last(c, k); return v.isNaN ? .nan : (v <= 6 ? 1 : 0) }
-                col("nps_promoter") { c, k in let v = last(c, k); return v.isNaN ? .nan : (v >= 9 ? 1 : 0) }
+                col("nps_detractor") { c, k in let v = last(c, k); return v.isNaN ? .nan : (v <= NPS.detractorMaximum ? 1 : 0) }
+                col("nps_promoter") { c, k in let v = last(c, k); return v.isNaN ? .nan : (v >= NPS.promoterMinimum ? 1 : 0) }
             }
             if rolesPresent.contains(.csat) { col("csat_mean_180d") { c, k in ratio(fixedAt(c, k, Slot.csatSum), fixedAt(c, k, Slot.csatN)) } }
             if rolesPresent.contains(.ces) { col("ces_mean_180d") { c, k in ratio(fixedAt(c, k, Slot.cesSum), fixedAt(c, k, Slot.cesN)) } }
@@ -159,7 +167,7 @@ extension FeatureAccumulator {
                 col("social_interactions_\(d)d") { c, k in Role.social.reduce(0) { $0 + roleCount(c, k, $1, w) } }
             }
         }
-        if groups.contains(.trends), let w30 = windowDays.firstIndex(of: 30) {
+        if groups.contains(.trends), let w30 = windowDays.firstIndex(of: FeatureWindow.trendDays) {
             for ty in presentTypes {
                 col("trend_\(typeNames[ty])_30d") { c, k in (typeAt(c, k, ty, w30) + 1) / (typeAt(c, k, ty, self.tPriorSlot) + 1) }
             }
@@ -174,7 +182,7 @@ extension FeatureAccumulator {
             case .min, .max: col(name) { c, k in let v = fixedAt(c, k, s); return v.isFinite ? v : .nan }
             case .daysSinceLast: col(name) { c, k in days(c, k, fixedAt(c, k, s)) }
             case .distinctDays:
-                let d = cf.windowDays ?? 3650
+                let d = cf.windowDays ?? FeatureWindow.defaultDistinctDays
                 col(name) { c, k in
                     var n = 0
                     let base = (c * S + k) * dayWords + dayOffset
@@ -249,14 +257,14 @@ extension FeatureAccumulator {
         let order = (0..<n).sorted { (a: Int, b: Int) -> Bool in
             if refRef[a] != refRef[b] { return refRef[a] < refRef[b] }
             if refTime[a] != refTime[b] { return refTime[a] < refTime[b] }
-            return refKind[a] < refKind[b]
+            return refKind[a].rawValue < refKind[b].rawValue
         }
         var g = 0
         while g < n {
             var e = g
             while e < n && refRef[order[e]] == refRef[order[g]] { e += 1 }
             let group = order[g..<e]
-            let views = group.filter { refKind[$0] == 1 }
+            let views = group.filter { refKind[$0] == .pageView }
             if let firstView = views.first {
                 r.hasPageViews = true
                 let c = Int(refCustomer[firstView])
@@ -269,18 +277,18 @@ extension FeatureAccumulator {
                     }
                 } }
             }
-            if let opened = group.first(where: { refKind[$0] == 2 }),
-               let resolved = group.first(where: { refKind[$0] == 3 && refTime[$0] >= refTime[opened] }) {
+            if let opened = group.first(where: { refKind[$0] == .ticketOpened }),
+               let resolved = group.first(where: { refKind[$0] == .ticketResolved && refTime[$0] >= refTime[opened] }) {
                 r.hasResolutions = true
                 let c = Int(refCustomer[opened])
                 let o = refTime[opened], res = refTime[resolved]
-                let contacts = group.filter { refKind[$0] == 4 && refTime[$0] >= o && refTime[$0] <= res }.count
+                let contacts = group.filter { refKind[$0] == .contact && refTime[$0] >= o && refTime[$0] <= res }.count
                 for k in 0..<S { for w in 0..<W {
                     let T = snapshots[k]
                     guard res < T && res >= T - windows[w] else { continue }
                     let i = (c * S + k) * W + w
                     r.resolved[i] += 1
-                    r.resolutionHours[i] += (res - o) / 3600.0
+                    r.resolutionHours[i] += (res - o) / secondsPerHour
                     if contacts <= 1 { r.firstContact[i] += 1 }
                 } }
             }

@@ -1,4 +1,3 @@
-import CRetainSupport
 import Foundation
 import RetainCore
 import RetainIO
@@ -98,7 +97,7 @@ public struct FeatureAccumulator {
     var refRef: [Int32] = []
     var refCustomer: [Int32] = []
     var refTime: [Double] = []
-    var refKind: [UInt8] = []
+    var refKind: [RefLinkedRole] = []
 
     /// Events seen, and events at or after every as-of date (used only for labels).
     private(set) var events = 0
@@ -136,7 +135,7 @@ public struct FeatureAccumulator {
         template[Slot.npsValue] = -.infinity
         // Custom features: slots after the fixed ones; distinct-day bitsets after the activity bits.
         var slots = [Int](), dayOffsets = [Int](), selectors = [(type: String?, role: Role?)]()
-        let activityDays = max(windowDays.last ?? 0, 60)
+        let activityDays = max(windowDays.last ?? 0, FeatureWindow.minimumActivityDays)
         var words = (activityDays + 63) / 64
         var maxDays = activityDays
         for f in spec.config.custom {
@@ -148,7 +147,7 @@ public struct FeatureAccumulator {
             case .min?: template.append(.infinity)
             case .max?, .daysSinceLast?: template.append(-.infinity)
             case .distinctDays?:
-                let d = f.windowDays ?? 3650
+                let d = f.windowDays ?? FeatureWindow.defaultDistinctDays
                 dayOffsets.append(words)
                 words += (d + 63) / 64
                 maxDays = max(maxDays, d)
@@ -214,7 +213,8 @@ public struct FeatureAccumulator {
     }
 
     /// Adds a block of events (columnar; `customer` and `type` are the reader's dense indices,
-    /// `value` NaN when absent, `ref` -1 when absent).
+    /// `value` NaN when absent, `ref` -1 when absent). Events at or after the spec's `dataEnd`
+    /// are skipped.
     ///
     /// - Complexity: O(count × snapshots × windows).
     public mutating func add(customer: UnsafeBufferPointer<Int32>, time: UnsafeBufferPointer<Double>,
@@ -226,150 +226,78 @@ public struct FeatureAccumulator {
         for i in 0..<n where customer[i] > maxCustomer { maxCustomer = customer[i] }
         reserveCustomers(Int(maxCustomer) + 1)
         events += n
-        let S = self.S, W = self.W, stride = self.stride, typeSlots = self.typeSlots, dayWords = self.dayWords
-        let typeStride = self.typeStride
-        let tPrior = self.tPrior, tAll = self.tAll, tLast = self.tLast
-        let horizon = self.horizon
-        let label = spec.label
-        let maxActivitySeconds = Double(max(windowDays.last ?? 0, 60)) * secondsPerDay
-        let roleCodes: [Int8] = typeRole.map { role -> Int8 in
-            switch role {
-            case .purchase?: return 1
-            case .session?: return 2
-            case .nps?: return 3
-            case .csat?: return 4
-            case .ces?: return 5
-            case .subscriptionCancel?: return 6
-            default: return 0
-            }
-        }
-        let refKinds: [UInt8] = typeRole.map { role -> UInt8 in
-            switch role {
-            case .pageView?: return 1
-            case .ticketOpened?: return 2
-            case .ticketResolved?: return 3
-            case .contact?: return 4
-            default: return 0
-            }
-        }
-        let customCount = customSlot.count
-        let customs = spec.config.custom
         let dataEnd = spec.dataEnd ?? .infinity
-        // Serial pass: latest time and the ref-linked events (appends must stay in file order).
+        recordLatestAndRefLinked(customer: customer, time: time, type: type, ref: ref, dataEnd: dataEnd)
+        accumulate(customer: customer, time: time, type: type, value: value, dataEnd: dataEnd)
+    }
+
+    /// Serial pass: the latest event time, and the ref-linked events (appended in file order).
+    private mutating func recordLatestAndRefLinked(customer: UnsafeBufferPointer<Int32>, time: UnsafeBufferPointer<Double>,
+                                                   type: UnsafeBufferPointer<Int32>, ref: UnsafeBufferPointer<Int32>?,
+                                                   dataEnd: Double) {
+        let kinds = typeRole.map(RefLinkedRole.init)
         var latest = latestEvent
-        for i in 0..<n {
+        for i in 0..<customer.count {
             let t = time[i]
             if t >= dataEnd { continue }
             if t > latest { latest = t }
-            if let ref, ref[i] >= 0, refKinds[Int(type[i])] != 0 {
-                refRef.append(ref[i]); refCustomer.append(customer[i]); refTime.append(t); refKind.append(refKinds[Int(type[i])])
+            if let ref, ref[i] >= 0 {
+                let kind = kinds[Int(type[i])]
+                if kind != .none {
+                    refRef.append(ref[i]); refCustomer.append(customer[i]); refTime.append(t); refKind.append(kind)
+                }
             }
         }
         latestEvent = latest
-        // Parallel pass: worker w owns the customers with index % workers == w, so every
-        // customer's slots see its events in file order on one thread (thread-count independent).
-        // The blocks of customers a few events ahead are prefetched: the accumulators are far
-        // larger than the caches and each event touches two random cache lines.
-        let workers = n < 4096 ? 1 : max(1, featureThreadCount)
-        let customTypeMatch = self.customTypeMatch, customDayOffset = self.customDayOffset, customSlot = self.customSlot
+    }
+
+    /// Parallel pass: worker w owns the customers with index % workers == w, so every customer's
+    /// slots see its events in file order on one thread (the result does not depend on the
+    /// thread count). The blocks of customers a few events ahead are prefetched: the
+    /// accumulators are far larger than the caches and each event touches two random cache lines.
+    private mutating func accumulate(customer: UnsafeBufferPointer<Int32>, time: UnsafeBufferPointer<Double>,
+                                     type: UnsafeBufferPointer<Int32>, value: UnsafeBufferPointer<Double>,
+                                     dataEnd: Double) {
+        let n = customer.count
+        let workers = n < AccumulatorTuning.minimumParallelEvents ? 1 : Parallel.threadCount
+        let lookahead = AccumulatorTuning.prefetchEventsPerWorker * workers
+        withKernel { kernel in
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for i in 0..<n {
+                    let c = Int(customer[i])
+                    if workers > 1 && c % workers != w { continue }
+                    let ahead = i + lookahead
+                    if ahead < n {
+                        let ca = Int(customer[ahead])
+                        if workers == 1 || ca % workers == w { kernel.prefetch(customer: ca, type: Int(type[ahead])) }
+                    }
+                    let t = time[i]
+                    if t >= dataEnd { continue }
+                    kernel.add(customer: c, time: t, type: Int(type[i]), value: value[i])
+                }
+            }
+        }
+    }
+
+    /// Runs `body` with an ``EventKernel`` over this accumulator's storage.
+    private mutating func withKernel(_ body: (EventKernel) -> Void) {
+        let roles = typeRole.map(AccumulatedRole.init)
+        let maxActivitySeconds = Double(max(windowDays.last ?? 0, FeatureWindow.minimumActivityDays)) * secondsPerDay
+        let (S, W, stride, typeSlots, dayWords, typeStride) = (self.S, self.W, self.stride, self.typeSlots, self.dayWords, self.typeStride)
+        let (horizon, label) = (self.horizon, spec.label)
+        let custom = CustomKernel(features: spec.config.custom, typeMatch: customTypeMatch,
+                                  dayOffset: customDayOffset, slot: customSlot)
         snapshots.withUnsafeBufferPointer { snaps in
         windows.withUnsafeBufferPointer { win in
         fixed.withUnsafeMutableBufferPointer { fx in
         perType.withUnsafeMutableBufferPointer { pt in
         days.withUnsafeMutableBufferPointer { dy in
-            let fxBase = fx.baseAddress!, ptBase = pt.baseAddress!, dyBase = dy.baseAddress!
-            let snapsBase = snaps.baseAddress!, winBase = win.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let lookahead = 12 * workers
-            for i in 0..<n {
-                let c = Int(customer[i])
-                if workers > 1 && c % workers != w { continue }
-                let ahead = i + lookahead
-                if ahead < n {
-                    let ca = Int(customer[ahead])
-                    if workers == 1 || ca % workers == w {
-                        let blockA = ca * S
-                        retain_prefetch_write(fxBase + blockA * stride)
-                        retain_prefetch_write(ptBase + blockA * typeStride + Int(type[ahead]) * typeSlots)
-                        retain_prefetch_write(dyBase + blockA * dayWords)
-                    }
-                }
-                let t = time[i], ty = Int(type[i]), v = value[i]
-                if t >= dataEnd { continue }
-                let code = roleCodes[ty]
-                for k in 0..<S {
-                    let T = snapsBase[k]
-                    let block = c * S + k
-                    let f = fxBase + block * stride
-                    if t >= T {
-                        if label && t < T + horizon {
-                            f[Slot.horizonAny] = 1
-                            if code == 6 { f[Slot.horizonCancel] = 1 }
-                        }
-                        continue
-                    }
-                    if t < f[Slot.first] { f[Slot.first] = t }
-                    if t > f[Slot.last] { f[Slot.last] = t }
-                    let age = T - t
-                    let p = ptBase + block * typeStride + ty * typeSlots
-                    p[tAll] += 1
-                    if t > p[tLast] { p[tLast] = t }
-                    for j in 0..<W where age <= winBase[j] { p[j] += 1 }
-                    if age > 30 * secondsPerDay && age <= 60 * secondsPerDay { p[tPrior] += 1 }
-                    if age <= maxActivitySeconds {
-                        let d = Int(age / secondsPerDay)
-                        let dw = dyBase + block * dayWords
-                        dw[d >> 6] |= 1 << UInt64(d & 63)
-                    }
-                    switch code {
-                    case 1, 2:
-                        if !v.isNaN {
-                            let base = Slot.count + (code == 1 ? 0 : 2 * W)
-                            for j in 0..<W where age <= winBase[j] { f[base + j] += v; f[base + W + j] += 1 }
-                        }
-                    case 3:
-                        if !v.isNaN && (t > f[Slot.npsTime] || (t == f[Slot.npsTime] && v > f[Slot.npsValue])) {
-                            f[Slot.npsTime] = t; f[Slot.npsValue] = v
-                        }
-                    case 4, 5:
-                        if !v.isNaN && age <= 180 * secondsPerDay {
-                            let s = code == 4 ? Slot.csatSum : Slot.cesSum
-                            f[s] += v; f[s + 1] += 1
-                        }
-                    default: break
-                    }
-                    if customCount > 0 {
-                        for q in 0..<customCount where customTypeMatch[q][ty] {
-                            let cf = customs[q]
-                            if let wd = cf.windowDays, age > Double(wd) * secondsPerDay { continue }
-                            if customDayOffset[q] >= 0 {
-                                let d = Int(age / secondsPerDay)
-                                let dw = dyBase + block * dayWords + customDayOffset[q]
-                                if d < (cf.windowDays ?? 3650) { dw[d >> 6] |= 1 << UInt64(d & 63) }
-                                continue
-                            }
-                            let s = customSlot[q]
-                            switch cf.aggregate! {
-                            case .count: f[s] += 1
-                            case .sum: if !v.isNaN { f[s] += v }
-                            case .mean: if !v.isNaN { f[s] += v; f[s + 1] += 1 }
-                            case .min: if !v.isNaN && v < f[s] { f[s] = v }
-                            case .max: if !v.isNaN && v > f[s] { f[s] = v }
-                            case .daysSinceLast: if t > f[s] { f[s] = t }
-                            case .distinctDays: break
-                            }
-                        }
-                    }
-                }
-            }
-            }
+            // Every buffer has at least one block: `add` reserved room for its customers.
+            body(EventKernel(snapshots: snaps.baseAddress!, windows: win.baseAddress!, fixed: fx.baseAddress!,
+                             perType: pt.baseAddress!, days: dy.baseAddress!, roles: roles, custom: custom,
+                             S: S, W: W, stride: stride, typeStride: typeStride, typeSlots: typeSlots,
+                             dayWords: dayWords, horizon: horizon, label: label,
+                             maxActivitySeconds: maxActivitySeconds))
         } } } } }
     }
 }
-
-/// Threads for the feature accumulator: `RETAIN_THREADS` if set, else the number of cores.
-let featureThreadCount: Int = {
-    if let s = ProcessInfo.processInfo.environment["RETAIN_THREADS"], let n = Int(s), n >= 1 { return n }
-    return max(1, ProcessInfo.processInfo.activeProcessorCount)
-}()
-

@@ -45,11 +45,11 @@ public enum KPICalendar {
 
     /// The bucket containing instant `t` (Unix seconds, UTC).
     public static func bucket(_ t: Double, by: KPIGranularity) -> Int {
-        let days = Int((t / 86_400).rounded(.down))
+        let days = Int((t / Day.seconds).rounded(.down))
         switch by {
         case .month:
-            let (y, m, _) = civil(days: days)
-            return y * 12 + m - 1
+            let date = CivilDate(daysSinceEpoch: days)
+            return date.year * 12 + date.month - 1
         case .week:
             // 1970-01-01 was a Thursday: Monday 1969-12-29 is day -3.
             return floorDiv(days + 3, 7)
@@ -61,9 +61,9 @@ public enum KPICalendar {
         switch by {
         case .month:
             let y = floorDiv(index, 12), m = index - y * 12 + 1
-            return Double(Timestamp.daysFromCivil(year: y, month: m, day: 1)) * 86_400
+            return Day(daysSinceEpoch: CivilDate(year: y, month: m, day: 1).daysSinceEpoch).unixSeconds
         case .week:
-            return Double(index * 7 - 3) * 86_400
+            return Day(daysSinceEpoch: index * 7 - 3).unixSeconds
         }
     }
 
@@ -76,19 +76,6 @@ public enum KPICalendar {
         case .week:
             return formatDate(bucketStart(index: index, by: .week))
         }
-    }
-
-    /// The civil date of a day number (days since 1970-01-01), by H. Hinnant's `civil_from_days`.
-    static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
     private static func floorDiv(_ a: Int, _ b: Int) -> Int {

@@ -151,27 +151,15 @@ public enum Timestamp {
         return .format
     }
 
-    /// Days from 1970-01-01 to the civil date `y-m-d` (proleptic Gregorian), by H. Hinnant's
-    /// `days_from_civil`. Valid for any year; `m` in 1...12, `d` in 1...31.
+    /// Days from 1970-01-01 to the civil date `year`-`m`-`d` (``CivilDate/daysSinceEpoch(year:month:day:)``).
     @inline(__always)
     public static func daysFromCivil(year: Int, month m: Int, day d: Int) -> Int {
-        let y = m <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400                                         // [0, 399]
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1       // [0, 365]
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy                 // [0, 146096]
-        return era * 146_097 + doe - 719_468
+        CivilDate.daysSinceEpoch(year: year, month: m, day: d)
     }
 
-    /// Days in month `month` of `year` (Gregorian leap years).
+    /// Days in month `month` of `year` (``CivilDate/daysInMonth(year:month:)``).
     @inline(__always)
-    public static func daysInMonth(year: Int, month: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
+    public static func daysInMonth(year: Int, month: Int) -> Int { CivilDate.daysInMonth(year: year, month: month) }
 
     /// Two ASCII digits at `p` as 0...99, or -1.
     @inline(__always)
@@ -193,8 +181,8 @@ public enum Timestamp {
         guard day >= 1 && day <= daysInMonth(year: year, month: month) else {
             return n == 10 || isDateTimeShaped(s, n) ? .failure(.day(year: year, month: month, day: day)) : .failure(.format)
         }
-        let days = Double(daysFromCivil(year: year, month: month, day: day))
-        if n == 10 { return .success(days * 86_400) }
+        let days = Double(CivilDate.daysSinceEpoch(year: year, month: month, day: day))
+        if n == 10 { return .success(days * Day.seconds) }
         // Date-time: separator, hh:mm[:ss[.fff]][zone]
         let separator = s[10]
         guard n >= 16, separator == UInt8(ascii: "T") || separator == UInt8(ascii: "t") || separator == 0x20,

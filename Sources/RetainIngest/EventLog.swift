@@ -167,7 +167,7 @@ public final class EventLogReader {
     /// atomically when the read ends (not written if the read fails).
     public let rejectsPath: String?
 
-    /// Threads parsing blocks (`RETAIN_THREADS`, else the number of cores). Output does not depend on it.
+    /// Threads parsing blocks (`Parallel.threadCount`: `RETAIN_THREADS`, else the number of cores). Output does not depend on it.
     var threadCount: Int
     /// Target block size in bytes (blocks end at a line end). Output does not depend on the thread count.
     var blockSize = 4 << 20
@@ -180,7 +180,7 @@ public final class EventLogReader {
         self.source = source
         self.badRowPolicy = badRows
         self.rejectsPath = rejectsPath
-        threadCount = defaultIngestThreads
+        threadCount = Parallel.threadCount
     }
 
     deinit { dictionaries.release() }
@@ -256,8 +256,3 @@ struct Dictionaries {
         refs.lookup(p, n, newValue: Int32(refs.count)).value
     }
 }
-
-let defaultIngestThreads: Int = {
-    if let s = getenv("RETAIN_THREADS"), let n = Int(String(cString: s)), n >= 1 { return n }
-    return max(1, ProcessInfo.processInfo.activeProcessorCount)
-}()

@@ -140,7 +140,7 @@ extension FeatureTable {
         let keepIds = options.idColumn != nil
         let dataCount = layout.end - layout.dataStart
         let chunkCount = max(1, min(options.chunkCount ?? max(1, dataCount / max(1, blockBytes)), max(1, dataCount)))
-        let threads = max(1, options.threadCount ?? defaultThreadCount)
+        let threads = max(1, options.threadCount ?? Parallel.threadCount)
         let chunks = splitIntoChunks(layout.dataStart, layout.end, count: chunkCount, threads: threads)
         var capacity = [Int](repeating: 0, count: chunks.count)
         var linesBefore = [Int](repeating: 0, count: chunks.count)
@@ -346,7 +346,7 @@ extension FeatureTable {
         // Cut the data into chunks at record boundaries, count lines per chunk (an upper bound on rows).
         let dataCount = end - dataStart
         let chunkCount = max(1, min(options.chunkCount ?? min(64, dataCount >> 20), max(1, dataCount)))
-        let threads = max(1, options.threadCount ?? defaultThreadCount)
+        let threads = max(1, options.threadCount ?? Parallel.threadCount)
         let chunks = splitIntoChunks(dataStart, end, count: chunkCount, threads: threads)
         var rowOffset = [Int](repeating: 0, count: chunks.count + 1)
         for k in chunks.indices {
@@ -525,11 +525,6 @@ private func countBytes(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt
     }
     return (count(lineFeed), count(quote))
 }
-
-private let defaultThreadCount: Int = {
-    if let s = getenv("RETAIN_THREADS"), let n = Int(String(cString: s)), n >= 1 { return n }
-    return max(1, ProcessInfo.processInfo.activeProcessorCount)
-}()
 
 /// Runs `body(k)` for k in `0..<count` on up to `threads` threads; workers take indices in order.
 private func forEachChunk(_ count: Int, threads: Int, _ body: (Int) -> Void) {

@@ -315,100 +315,147 @@ struct FusedPass {
     }
 
     /// Evaluates the objective (with penalty `½λ‖w‖²`), its gradient and Hessian at `theta`.
+    ///
+    /// Rows are cut into chunks of `LogisticRegression.chunkRows`; each chunk's loss, gradient
+    /// and Hessian are computed on its own (``ChunkPass``) and summed in chunk order, so the
+    /// result does not depend on the thread count.
     func evaluate(theta: [Double], lambda: Double, wantHessian: Bool) -> Result {
         let n = x.rows, p = x.columns
         let q = fitIntercept ? p + 1 : p
         let chunkRows = LogisticRegression.chunkRows
         let chunkCount = (n + chunkRows - 1) / chunkRows
         let workers = Parallel.workerCount(for: chunkCount)
-        // Per-chunk partial results, summed in chunk order afterwards (thread-count independent).
-        var partialH = [Double](repeating: 0, count: wantHessian ? chunkCount * q * q : 0)
-        var partialG = [Double](repeating: 0, count: chunkCount * q)
-        var partialL = [Double](repeating: 0, count: chunkCount)
+        let partials = ChunkPartials(chunks: chunkCount, q: q, hessian: wantHessian)
+        defer { partials.deallocate() }
         // Per-worker scratch: z (chunkRows) and A = √h · [X | 1] (chunkRows × q).
-        var scratchZ = [Double](repeating: 0, count: workers * chunkRows)
-        var scratchA = [Double](repeating: 0, count: wantHessian ? workers * chunkRows * q : 0)
-        let b = fitIntercept ? theta[p] : 0
-        let w = Array(theta[0..<p])
+        let scratchZ = UnsafeMutablePointer<Double>.allocate(capacity: workers * chunkRows)
+        let scratchA = wantHessian ? UnsafeMutablePointer<Double>.allocate(capacity: workers * chunkRows * q) : nil
+        defer { scratchZ.deallocate(); scratchA?.deallocate() }
+        let weights = Array(theta[0..<p])
         BLAS.singleThreaded {
             x.values.withUnsafeBufferPointer { xb in
             y.withUnsafeBufferPointer { yb in
             s.withUnsafeBufferPointer { sb in
-            w.withUnsafeBufferPointer { wb in
-            partialH.withUnsafeMutableBufferPointer { hb in
-            partialG.withUnsafeMutableBufferPointer { gb in
-            partialL.withUnsafeMutableBufferPointer { lb in
-            scratchZ.withUnsafeMutableBufferPointer { zb in
-            scratchA.withUnsafeMutableBufferPointer { ab in
-                let xp = xb.baseAddress!, yp = yb.baseAddress!, sp = sb.baseAddress!
-                let hp = hb.baseAddress, gp = gb.baseAddress!, lp = lb.baseAddress!
-                let zAll = zb.baseAddress!, aAll = ab.baseAddress
-                let wp = wb.baseAddress
-                Parallel.forEachIndexed(chunkCount) { chunk, worker in
-                    let r0 = chunk * chunkRows
-                    let m = min(chunkRows, n - r0)
-                    let xc = xp + r0 * p
-                    let z = zAll + worker * chunkRows
-                    // z = X_c · w + b
-                    if p > 0 {
-                        for i in 0..<m { z[i] = b }
-                        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(p), 1, xc, Int32(p), wp, 1, 1, z, 1)
-                    } else {
-                        for i in 0..<m { z[i] = b }
-                    }
-                    // Elementwise: loss, residual r = s(μ − y) (into z), √(s μ(1−μ)) scaling of A.
-                    var loss = 0.0, rsum = 0.0
-                    let a = aAll.map { $0 + worker * chunkRows * q }
-                    for i in 0..<m {
-                        let zi = z[i]
-                        let e = exp(-abs(zi))
-                        let mu = zi >= 0 ? 1 / (1 + e) : e / (1 + e)
-                        let si = sp[r0 + i], yi = yp[r0 + i]
-                        loss += si * (log1p(e) + max(zi, 0) - yi * zi)
-                        let r = si * (mu - yi)
-                        z[i] = r
-                        rsum += r
-                        if let a {
-                            let h = (si * mu * (1 - mu)).squareRoot()
-                            let row = a + i * q
-                            let xr = xc + i * p
-                            for j in 0..<p { row[j] = h * xr[j] }
-                            if q > p { row[p] = h }
-                        }
-                    }
-                    lp[chunk] = loss
-                    // g_c = X_cᵀ r, and Σ r for the intercept.
-                    let g = gp + chunk * q
-                    if p > 0 {
-                        cblas_dgemv(CblasRowMajor, CblasTrans, Int32(m), Int32(p), 1, xc, Int32(p), z, 1, 0, g, 1)
-                    }
-                    if q > p { g[p] = rsum }
-                    if let a, let hp {
-                        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(q), Int32(m), 1, a, Int32(q), 0, hp + chunk * q * q, Int32(q))
-                    }
-                }
-            } } } } } } } } }
+            weights.withUnsafeBufferPointer { wb in
+                let pass = ChunkPass(x: xb.baseAddress!, y: yb.baseAddress!, s: sb.baseAddress!, w: wb.baseAddress,
+                                     rows: n, columns: p, q: q, chunkRows: chunkRows,
+                                     intercept: fitIntercept ? theta[p] : 0,
+                                     out: partials, scratchZ: scratchZ, scratchA: scratchA)
+                Parallel.forEachIndexed(chunkCount) { chunk, worker in pass.run(chunk: chunk, worker: worker) }
+            } } } }
         }
-        // Ordered reduction.
-        var logLoss = 0.0
-        for k in 0..<chunkCount { logLoss += partialL[k] }
-        var gradient = [Double](repeating: 0, count: q)
-        var hessian = [Double](repeating: 0, count: wantHessian ? q * q : 0)
-        for k in 0..<chunkCount {
-            for j in 0..<q { gradient[j] += partialG[k * q + j] }
-            if wantHessian {
-                let base = k * q * q
-                for i in 0..<q { for j in i..<q { hessian[i * q + j] += partialH[base + i * q + j] } }
+        return partials.reduce(theta: theta, lambda: lambda, columns: p)
+    }
+
+    /// Per-chunk results: loss, gradient (q) and upper-triangle Hessian (q × q, optional).
+    struct ChunkPartials {
+        let chunks: Int, q: Int
+        let loss: UnsafeMutablePointer<Double>
+        let gradient: UnsafeMutablePointer<Double>
+        let hessian: UnsafeMutablePointer<Double>?
+
+        init(chunks: Int, q: Int, hessian: Bool) {
+            self.chunks = chunks; self.q = q
+            loss = .allocate(capacity: chunks)
+            loss.initialize(repeating: 0, count: chunks)
+            gradient = .allocate(capacity: chunks * q)
+            gradient.initialize(repeating: 0, count: chunks * q)
+            self.hessian = hessian ? .allocate(capacity: chunks * q * q) : nil
+            self.hessian?.initialize(repeating: 0, count: chunks * q * q)
+        }
+
+        func deallocate() { loss.deallocate(); gradient.deallocate(); hessian?.deallocate() }
+
+        /// Sums the chunks in order and adds the penalty ½λ‖w‖² on the first `columns` entries
+        /// of `theta` (never the intercept); fills the Hessian's lower triangle.
+        func reduce(theta: [Double], lambda: Double, columns p: Int) -> Result {
+            var logLoss = 0.0
+            for k in 0..<chunks { logLoss += loss[k] }
+            var gradient = [Double](repeating: 0, count: q)
+            var hessian = [Double](repeating: 0, count: self.hessian == nil ? 0 : q * q)
+            for k in 0..<chunks {
+                for j in 0..<q { gradient[j] += self.gradient[k * q + j] }
+                if let h = self.hessian {
+                    let base = k * q * q
+                    for i in 0..<q { for j in i..<q { hessian[i * q + j] += h[base + i * q + j] } }
+                }
+            }
+            let wantHessian = self.hessian != nil
+            var penalty = 0.0
+            for j in 0..<p {
+                penalty += theta[j] * theta[j]
+                gradient[j] += lambda * theta[j]
+                if wantHessian { hessian[j * q + j] += lambda }
+            }
+            if wantHessian { for i in 0..<q { for j in 0..<i { hessian[i * q + j] = hessian[j * q + i] } } }
+            return Result(objective: logLoss + 0.5 * lambda * penalty, logLoss: logLoss, gradient: gradient, hessian: hessian)
+        }
+    }
+
+    /// One chunk of rows: z = X_c·w + b, loss and residuals r = s(μ − y), then g_c = X_cᵀr and
+    /// H_c = A_cᵀA_c with A_c = √(s μ(1−μ)) · [X_c | 1].
+    struct ChunkPass {
+        let x: UnsafePointer<Double>, y: UnsafePointer<Double>, s: UnsafePointer<Double>
+        let w: UnsafePointer<Double>?
+        let rows: Int, columns: Int, q: Int, chunkRows: Int
+        let intercept: Double
+        let out: ChunkPartials
+        let scratchZ: UnsafeMutablePointer<Double>
+        let scratchA: UnsafeMutablePointer<Double>?
+
+        func run(chunk: Int, worker: Int) {
+            let p = columns
+            let r0 = chunk * chunkRows
+            let m = min(chunkRows, rows - r0)
+            let xc = x + r0 * p
+            let z = scratchZ + worker * chunkRows
+            let a = scratchA.map { $0 + worker * chunkRows * q }
+            linearPredictor(xc, rows: m, into: z)
+            let (loss, residualSum) = lossAndResiduals(xc, firstRow: r0, rows: m, z: z, weightedRows: a)
+            out.loss[chunk] = loss
+            let g = out.gradient + chunk * q
+            if p > 0 {
+                cblas_dgemv(CblasRowMajor, CblasTrans, Int32(m), Int32(p), 1, xc, Int32(p), z, 1, 0, g, 1)
+            }
+            if q > p { g[p] = residualSum }
+            if let a, let h = out.hessian {
+                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(q), Int32(m), 1, a, Int32(q), 0, h + chunk * q * q, Int32(q))
             }
         }
-        var penalty = 0.0
-        for j in 0..<p {
-            penalty += theta[j] * theta[j]
-            gradient[j] += lambda * theta[j]
-            if wantHessian { hessian[j * q + j] += lambda }
+
+        /// z = X_c · w + b.
+        private func linearPredictor(_ xc: UnsafePointer<Double>, rows m: Int, into z: UnsafeMutablePointer<Double>) {
+            for i in 0..<m { z[i] = intercept }
+            if columns > 0 {
+                cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(columns), 1, xc, Int32(columns), w, 1, 1, z, 1)
+            }
         }
-        if wantHessian { for i in 0..<q { for j in 0..<i { hessian[i * q + j] = hessian[j * q + i] } } }
-        return Result(objective: logLoss + 0.5 * lambda * penalty, logLoss: logLoss, gradient: gradient, hessian: hessian)
+
+        /// The chunk's weighted log-loss and Σ r; replaces z by the residuals r = s(μ − y) and,
+        /// when `weightedRows` is given, fills it with √(s μ(1−μ)) · [x | 1] row by row.
+        private func lossAndResiduals(_ xc: UnsafePointer<Double>, firstRow r0: Int, rows m: Int,
+                                      z: UnsafeMutablePointer<Double>, weightedRows a: UnsafeMutablePointer<Double>?) -> (Double, Double) {
+            let p = columns
+            var loss = 0.0, rsum = 0.0
+            for i in 0..<m {
+                let zi = z[i]
+                let e = exp(-abs(zi))
+                let mu = zi >= 0 ? 1 / (1 + e) : e / (1 + e)
+                let si = s[r0 + i], yi = y[r0 + i]
+                loss += si * (log1p(e) + max(zi, 0) - yi * zi)
+                let r = si * (mu - yi)
+                z[i] = r
+                rsum += r
+                if let a {
+                    let h = (si * mu * (1 - mu)).squareRoot()
+                    let row = a + i * q
+                    let xr = xc + i * p
+                    for j in 0..<p { row[j] = h * xr[j] }
+                    if q > p { row[p] = h }
+                }
+            }
+            return (loss, rsum)
+        }
     }
 
     /// Whether every row with positive weight lies strictly on its own side of the decision boundary.

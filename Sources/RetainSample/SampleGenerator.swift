@@ -107,7 +107,7 @@ public struct SampleGenerator: Sendable, Equatable {
         let chunk = 512
         let chunkCount = (customers + chunk - 1) / chunk
         let results = ChunkResults(count: chunkCount)
-        let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, chunkCount))
+        let threads = Parallel.workerCount(for: chunkCount)
         let total = customers
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             while let c = results.claim() {

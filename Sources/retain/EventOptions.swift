@@ -1,4 +1,5 @@
 import ArgumentParser
+import RetainCore
 import RetainIO
 import RetainIngest
 
@@ -39,13 +40,10 @@ struct EventOptions: ParsableArguments {
     }
 }
 
-/// Parses `YYYY-MM-DD` into Unix seconds at 00:00:00 UTC.
+/// Parses `YYYY-MM-DD` into Unix seconds at 00:00:00 UTC; a usage error names the option.
 func parseDate(_ text: String, option: String) throws -> Double {
-    let parts = text.split(separator: "-")
-    guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-          let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-          (1...12).contains(m), d >= 1, d <= Timestamp.daysInMonth(year: y, month: m) else {
+    guard let day = try? Day(parsing: text) else {
         throw ValidationError("\(option) '\(text)' is not a date: expected YYYY-MM-DD, e.g. 2025-10-28.")
     }
-    return Double(Timestamp.daysFromCivil(year: y, month: m, day: d)) * 86_400
+    return day.unixSeconds
 }

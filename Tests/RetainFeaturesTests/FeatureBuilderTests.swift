@@ -259,6 +259,30 @@ final class FeatureBuilderTests: XCTestCase {
         for (x, y) in zip(a.values, b.values) { XCTAssertTrue(x == y || (x.isNaN && y.isNaN)) }
     }
 
+    func testFeaturesDoNotDependOnTheThreadCount() throws {
+        // Enough events for the parallel pass (blocks of 4,096 events or more run on several threads).
+        var rng = SeededGenerator(seed: 11)
+        let types = ["login", "purchase", "session_end", "nps", "csat", "ces", "subscription_cancel"]
+        var events = [Event]()
+        for _ in 0..<6_000 {
+            let type = types[Int(rng.nextUnit() * Double(types.count))]
+            events.append(Event(customer: "c\(Int(rng.nextUnit() * 97))", day: rng.nextUnit() * 400 - 300,
+                                type: type, value: (rng.nextUnit() * 10).rounded()))
+        }
+        let asOf = [Self.T, Self.T - 45 * Self.day]
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        Parallel.threadCount = 1
+        let reference = try build(events, asOf: asOf, label: true)
+        for threads in [2, 3, 5] {
+            Parallel.threadCount = threads
+            let other = try build(events, asOf: asOf, label: true)
+            XCTAssertEqual(reference.names, other.names)
+            XCTAssertEqual(reference.customerIDs, other.customerIDs)
+            XCTAssertEqual(reference.values.map(\.bitPattern), other.values.map(\.bitPattern), "\(threads) threads")
+        }
+    }
+
     func testCustomersWithOnlyASignupBeforeTGetARow() throws {
         let m = try build([Event(customer: "a", day: -1, type: "login")],
                           signups: ["new": Self.T - 2 * Self.day, "future": Self.T + Self.day])

@@ -33,7 +33,6 @@ final class FeatureTableWriteTests: XCTestCase {
     func testDateTextIsTheInverseOfDaysFromCivil() {
         for (y, m, d) in [(1970, 1, 1), (2000, 2, 29), (2025, 12, 31), (1969, 12, 31), (9999, 12, 31)] {
             let days = Timestamp.daysFromCivil(year: y, month: m, day: d)
-            XCTAssertTrue(Timestamp.civil(days: days) == (y, m, d))
             XCTAssertEqual(Timestamp.dateText(Double(days) * 86_400 + 43_200), String(format: "%04d-%02d-%02d", y, m, d))
         }
     }

@@ -33,29 +33,11 @@ public struct BetaGeometricNBD: PurchaseModelFitter {
     /// - Complexity: O(distinct rows + distinct tₓ + distinct T + max x) per likelihood evaluation,
     ///   typically 30–60 evaluations.
     public func fit(_ data: RFMData) throws -> FittedBetaGeometricNBD {
-        guard data.frequency.contains(where: { $0 > 0 }) else {
-            throw NumericsError.invalidParameter(
-                name: "frequency", value: "0 for every customer",
-                reason: "BG/NBD needs some repeat purchases to estimate purchase and dropout rates. Use a longer calibration period.")
-        }
-        let c = CompressedRFM(data)
-        let objective = BGNBDLikelihood(c)
-        let maxT = max(data.age.max() ?? 1, 1e-9)
-        var starts: [[Double]] = [
-            [0, log(maxT), 0, 0],
-            [log(0.25), log(maxT / 10), log(0.8), log(2.5)],
-            [log(2), log(maxT * 4), log(3), log(10)],
-        ]
-        if let p = initialParameters { starts.insert([log(p.r), log(p.alpha), log(p.a), log(p.b)], at: 0) }
-        let r = MaximumLikelihood.minimise({ objective.evaluate($0, &$1) }, starts: starts, options: options)
-        try PurchaseModelSupport.requireConverged(r, model: "BG/NBD")
-        let p = r.x.map { exp($0) }
-        let se = MaximumLikelihood.standardErrors(r, totalWeight: c.totalWeight)
-        return FittedBetaGeometricNBD(
-            params: .init(r: p[0], alpha: p[1], a: p[2], b: p[3]),
-            standardErrors: se.map { .init(r: $0[0], alpha: $0[1], a: $0[2], b: $0[3]) },
-            logLikelihood: -r.value * c.totalWeight, timeUnit: data.timeUnit, customerCount: c.totalWeight,
-            diagnostics: FitDiagnostics(r, distinctRows: c.rowCount))
+        let fit = try PurchaseModelFitting.fit(
+            data, model: "BG/NBD", options: options, initial: initialParameters?.values,
+            starts: { maxAge in [[1, maxAge, 1, 1], [0.25, maxAge / 10, 0.8, 2.5], [2, maxAge * 4, 3, 10]] },
+            likelihood: { BGNBDLikelihood($0) })
+        return FittedBetaGeometricNBD(fit, timeUnit: data.timeUnit)
     }
 }
 
@@ -70,6 +52,10 @@ public struct FittedBetaGeometricNBD: PurchaseModel, Equatable, Codable {
         public init(r: Double, alpha: Double, a: Double, b: Double) {
             self.r = r; self.alpha = alpha; self.a = a; self.b = b
         }
+        /// From the optimiser's order (r, α, a, b).
+        init(_ v: [Double]) { self.init(r: v[0], alpha: v[1], a: v[2], b: v[3]) }
+        /// In the optimiser's order (r, α, a, b).
+        var values: [Double] { [r, alpha, a, b] }
     }
 
     /// Maximum-likelihood parameters.
@@ -100,6 +86,13 @@ public struct FittedBetaGeometricNBD: PurchaseModel, Equatable, Codable {
         self.timeUnit = timeUnit
         self.customerCount = customerCount
         self.diagnostics = diagnostics
+    }
+
+    /// The model a maximum-likelihood fit found.
+    init(_ fit: MaximumLikelihoodFit, timeUnit: TimeUnit) {
+        self.init(params: Parameters(fit.parameters), standardErrors: fit.standardErrors.map(Parameters.init),
+                  logLikelihood: fit.logLikelihood, timeUnit: timeUnit, customerCount: fit.customerCount,
+                  diagnostics: fit.diagnostics)
     }
 
     /// E[X(t)] = (a+b−1)/(a−1) · [1 − (α/(α+t))ʳ ₂F₁(r, b; a+b−1; t/(α+t))]  (FHL 2005, eq. 9).
@@ -177,7 +170,7 @@ public struct FittedBetaGeometricNBD: PurchaseModel, Equatable, Codable {
 /// Both share the form ln L = Σ_{k<x} ln(r+k) + r ln α + Σ_{k<x+m} ln((b+k)/(a+b+k))
 /// + ln[(α+T)^−(r+x) + δ · a/(b+x−1+m) · (α+tₓ)^−(r+x)], with m = 0, δ = 1{x>0} for BG/NBD and
 /// m = 1, δ = 1 for MBG/NBD (Batislam et al. 2007); lnΓ ratios are finite sums because x is whole.
-struct BGNBDLikelihood {
+struct BGNBDLikelihood: PurchaseLikelihood {
     let data: CompressedRFM
     let modified: Bool
 
@@ -232,7 +225,7 @@ struct BGNBDLikelihood {
         let tab = data.tabulated
         let tT = data.ageValues.map { log(alpha + $0) }, iT = data.ageValues.map { 1 / (alpha + $0) }
         let tTx = data.txValues.map { log(alpha + $0) }, iTx = data.txValues.map { 1 / (alpha + $0) }
-        let (sum, g) = PurchaseModelSupport.sumChunks(count: data.rowCount, dimension: 4, parallelFrom: 8_192) { range, g in
+        let (sum, g) = PurchaseModelFitting.sumChunks(count: data.rowCount, dimension: 4, parallelFrom: 8_192) { range, g in
             var ll = 0.0, gr = 0.0, gal = 0.0, ga = 0.0, gb = 0.0
             data.x.withUnsafeBufferPointer { xp in data.xIndex.withUnsafeBufferPointer { xi in
             data.tx.withUnsafeBufferPointer { txp in data.age.withUnsafeBufferPointer { agp in

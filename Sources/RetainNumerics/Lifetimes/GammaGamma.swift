@@ -74,15 +74,13 @@ public struct GammaGamma: Sendable {
             [0.1, 0.1, 0.1],
         ]
         if let p = initialParameters { starts.insert([log(p.p), log(p.q), log(p.gamma)], at: 0) }
-        let r = MaximumLikelihood.minimise({ objective.evaluate($0, &$1) }, starts: starts, options: options)
-        try PurchaseModelSupport.requireConverged(r, model: "Gamma-Gamma")
-        let p = r.x.map { exp($0) }
-        let se = MaximumLikelihood.standardErrors(r, totalWeight: objective.totalWeight)
+        let fit = try MaximumLikelihood.fit(model: "Gamma-Gamma", objective: { objective.evaluate($0, &$1) }, logStarts: starts,
+                                            options: options, totalWeight: objective.totalWeight, distinctRows: xs.count)
+        let p = fit.parameters
         return FittedGammaGamma(
             params: .init(p: p[0], q: p[1], gamma: p[2]),
-            standardErrors: se.map { .init(p: $0[0], q: $0[1], gamma: $0[2]) },
-            logLikelihood: -r.value * objective.totalWeight, customerCount: objective.totalWeight,
-            diagnostics: FitDiagnostics(r, distinctRows: xs.count))
+            standardErrors: fit.standardErrors.map { .init(p: $0[0], q: $0[1], gamma: $0[2]) },
+            logLikelihood: fit.logLikelihood, customerCount: fit.customerCount, diagnostics: fit.diagnostics)
     }
 }
 

@@ -53,8 +53,56 @@ public struct FitDiagnostics: Sendable, Equatable, Codable {
     }
 }
 
+/// A model fitted by ``MaximumLikelihood/fit(model:objective:logStarts:options:totalWeight:distinctRows:)``:
+/// natural parameters in the model's order, what every fitted model stores beside them.
+struct MaximumLikelihoodFit {
+    /// θ = exp(x) at the optimum.
+    var parameters: [Double]
+    /// Standard errors of θ; nil when the Hessian is not positive definite.
+    var standardErrors: [Double]?
+    /// Maximised total log-likelihood (mean × total weight).
+    var logLikelihood: Double
+    /// Total weight (customers) the likelihood was summed over.
+    var customerCount: Double
+    /// Optimiser statistics.
+    var diagnostics: FitDiagnostics
+}
+
 /// The shared optimiser: L-BFGS + Newton polish on log-parameters, numerical Hessian, standard errors.
 enum MaximumLikelihood {
+    /// Fits a model whose `objective` is the mean negative log-likelihood in log-parameters:
+    /// minimises it from `logStarts` (tried in order, see ``minimise(_:starts:options:)``),
+    /// requires convergence, and returns natural parameters, standard errors, total
+    /// log-likelihood and diagnostics. The one fitting shell of the CLV models.
+    ///
+    /// - Parameters:
+    ///   - model: The model's name for error messages ("BG/NBD").
+    ///   - totalWeight: Customers the mean is taken over.
+    ///   - distinctRows: Rows the likelihood sums over after merging duplicates (diagnostics).
+    /// - Throws: `NumericsError.diverged` when no start gives a finite, converged optimum.
+    static func fit(model: String, objective: Objective, logStarts: [[Double]], options: MaximumLikelihoodOptions,
+                    totalWeight: Double, distinctRows: Int) throws -> MaximumLikelihoodFit {
+        let r = minimise(objective, starts: logStarts, options: options)
+        try requireConverged(r, model: model)
+        return MaximumLikelihoodFit(
+            parameters: r.x.map { exp($0) },
+            standardErrors: standardErrors(r, totalWeight: totalWeight),
+            logLikelihood: -r.value * totalWeight, customerCount: totalWeight,
+            diagnostics: FitDiagnostics(r, distinctRows: distinctRows))
+    }
+
+    /// Throws `.diverged` with an actionable message when the optimiser did not converge.
+    static func requireConverged(_ r: Result, model: String) throws {
+        guard r.value.isFinite else {
+            throw NumericsError.diverged(
+                "\(model) fit failed: the log-likelihood is not finite at any start. Check the RFM data for extreme values (recency and age in the stated time unit).")
+        }
+        guard r.converged else {
+            throw NumericsError.diverged(
+                "\(model) fit did not converge in \(r.iterations) iterations (largest gradient \(maxAbs(r.gradient))). Raise maxIterations or add restarts; if it persists the data may not identify the model (e.g. almost no repeat purchases).")
+        }
+    }
+
     /// Mean negative log-likelihood at log-parameters `x`; fills `gradient` (same length as `x`).
     typealias Objective = (_ x: [Double], _ gradient: inout [Double]) -> Double
 

@@ -30,29 +30,11 @@ public struct ModifiedBetaGeometricNBD: PurchaseModelFitter {
     ///   `.diverged` when no start converges.
     /// - Complexity: O(distinct rows + distinct tₓ + distinct T + max x) per evaluation.
     public func fit(_ data: RFMData) throws -> FittedModifiedBetaGeometricNBD {
-        guard data.frequency.contains(where: { $0 > 0 }) else {
-            throw NumericsError.invalidParameter(
-                name: "frequency", value: "0 for every customer",
-                reason: "MBG/NBD needs some repeat purchases to estimate purchase and dropout rates. Use a longer calibration period.")
-        }
-        let c = CompressedRFM(data)
-        let objective = BGNBDLikelihood(c, modified: true)
-        let maxT = max(data.age.max() ?? 1, 1e-9)
-        var starts: [[Double]] = [
-            [0, log(maxT), 0, 0],
-            [log(0.5), log(maxT / 6), log(0.9), log(1.6)],
-            [log(2), log(maxT * 4), log(3), log(10)],
-        ]
-        if let p = initialParameters { starts.insert([log(p.r), log(p.alpha), log(p.a), log(p.b)], at: 0) }
-        let r = MaximumLikelihood.minimise({ objective.evaluate($0, &$1) }, starts: starts, options: options)
-        try PurchaseModelSupport.requireConverged(r, model: "MBG/NBD")
-        let p = r.x.map { exp($0) }
-        let se = MaximumLikelihood.standardErrors(r, totalWeight: c.totalWeight)
-        return FittedModifiedBetaGeometricNBD(
-            params: .init(r: p[0], alpha: p[1], a: p[2], b: p[3]),
-            standardErrors: se.map { .init(r: $0[0], alpha: $0[1], a: $0[2], b: $0[3]) },
-            logLikelihood: -r.value * c.totalWeight, timeUnit: data.timeUnit, customerCount: c.totalWeight,
-            diagnostics: FitDiagnostics(r, distinctRows: c.rowCount))
+        let fit = try PurchaseModelFitting.fit(
+            data, model: "MBG/NBD", options: options, initial: initialParameters?.values,
+            starts: { maxAge in [[1, maxAge, 1, 1], [0.5, maxAge / 6, 0.9, 1.6], [2, maxAge * 4, 3, 10]] },
+            likelihood: { BGNBDLikelihood($0, modified: true) })
+        return FittedModifiedBetaGeometricNBD(fit, timeUnit: data.timeUnit)
     }
 }
 
@@ -88,6 +70,13 @@ public struct FittedModifiedBetaGeometricNBD: PurchaseModel, Equatable, Codable 
         self.timeUnit = timeUnit
         self.customerCount = customerCount
         self.diagnostics = diagnostics
+    }
+
+    /// The model a maximum-likelihood fit found.
+    init(_ fit: MaximumLikelihoodFit, timeUnit: TimeUnit) {
+        self.init(params: Parameters(fit.parameters), standardErrors: fit.standardErrors.map(Parameters.init),
+                  logLikelihood: fit.logLikelihood, timeUnit: timeUnit, customerCount: fit.customerCount,
+                  diagnostics: fit.diagnostics)
     }
 
     /// E[X(t)] = b/(a−1) · [1 − (α/(α+t))ʳ ₂F₁(r, b+1; a+b; t/(α+t))].

@@ -36,29 +36,11 @@ public struct ParetoNBD: PurchaseModelFitter {
     /// - Complexity: O(distinct rows × series terms) per evaluation (about 10–30 terms at typical
     ///   parameters).
     public func fit(_ data: RFMData) throws -> FittedParetoNBD {
-        guard data.frequency.contains(where: { $0 > 0 }) else {
-            throw NumericsError.invalidParameter(
-                name: "frequency", value: "0 for every customer",
-                reason: "Pareto/NBD needs some repeat purchases to estimate purchase and dropout rates. Use a longer calibration period.")
-        }
-        let c = CompressedRFM(data)
-        let objective = ParetoNBDLikelihood(c)
-        let maxT = max(data.age.max() ?? 1, 1e-9)
-        var starts: [[Double]] = [
-            [0, log(maxT), 0, log(maxT)],
-            [log(0.5), log(maxT / 4), log(0.5), log(maxT / 4)],
-            [log(2), log(maxT * 4), log(2), log(maxT * 0.5)],
-        ]
-        if let p = initialParameters { starts.insert([log(p.r), log(p.alpha), log(p.s), log(p.beta)], at: 0) }
-        let r = MaximumLikelihood.minimise({ objective.evaluate($0, &$1) }, starts: starts, options: options)
-        try PurchaseModelSupport.requireConverged(r, model: "Pareto/NBD")
-        let p = r.x.map { exp($0) }
-        let se = MaximumLikelihood.standardErrors(r, totalWeight: c.totalWeight)
-        return FittedParetoNBD(
-            params: .init(r: p[0], alpha: p[1], s: p[2], beta: p[3]),
-            standardErrors: se.map { .init(r: $0[0], alpha: $0[1], s: $0[2], beta: $0[3]) },
-            logLikelihood: -r.value * c.totalWeight, timeUnit: data.timeUnit, customerCount: c.totalWeight,
-            diagnostics: FitDiagnostics(r, distinctRows: c.rowCount))
+        let fit = try PurchaseModelFitting.fit(
+            data, model: "Pareto/NBD", options: options, initial: initialParameters?.values,
+            starts: { maxAge in [[1, maxAge, 1, maxAge], [0.5, maxAge / 4, 0.5, maxAge / 4], [2, maxAge * 4, 2, maxAge * 0.5]] },
+            likelihood: { ParetoNBDLikelihood($0) })
+        return FittedParetoNBD(fit, timeUnit: data.timeUnit)
     }
 }
 
@@ -73,6 +55,10 @@ public struct FittedParetoNBD: PurchaseModel, Equatable, Codable {
         public init(r: Double, alpha: Double, s: Double, beta: Double) {
             self.r = r; self.alpha = alpha; self.s = s; self.beta = beta
         }
+        /// From the optimiser's order (r, α, s, β).
+        init(_ v: [Double]) { self.init(r: v[0], alpha: v[1], s: v[2], beta: v[3]) }
+        /// In the optimiser's order (r, α, s, β).
+        var values: [Double] { [r, alpha, s, beta] }
     }
 
     /// Maximum-likelihood parameters.
@@ -102,6 +88,13 @@ public struct FittedParetoNBD: PurchaseModel, Equatable, Codable {
         self.timeUnit = timeUnit
         self.customerCount = customerCount
         self.diagnostics = diagnostics
+    }
+
+    /// The model a maximum-likelihood fit found.
+    init(_ fit: MaximumLikelihoodFit, timeUnit: TimeUnit) {
+        self.init(params: Parameters(fit.parameters), standardErrors: fit.standardErrors.map(Parameters.init),
+                  logLikelihood: fit.logLikelihood, timeUnit: timeUnit, customerCount: fit.customerCount,
+                  diagnostics: fit.diagnostics)
     }
 
     /// (1 − qᵉ)/e for 0 < q ≤ 1, with its limit −ln q at e = 0.
@@ -155,7 +148,7 @@ public struct FittedParetoNBD: PurchaseModel, Equatable, Codable {
 }
 
 /// Mean negative Pareto/NBD log-likelihood over compressed rows, with its gradient.
-struct ParetoNBDLikelihood {
+struct ParetoNBDLikelihood: PurchaseLikelihood {
     let data: CompressedRFM
 
     init(_ data: CompressedRFM) { self.data = data }
@@ -283,7 +276,7 @@ struct ParetoNBDLikelihood {
         let lBT = ages.map { log(beta + $0) }, iBT = ages.map { 1 / (beta + $0) }
         let lMT = ages.map { log(m + $0) }, lMtx = txs.map { log(m + $0) }
         let lnS = log(s)
-        let (sum, g) = PurchaseModelSupport.sumChunks(count: data.rowCount, dimension: 4, parallelFrom: 512) { range, g in
+        let (sum, g) = PurchaseModelFitting.sumChunks(count: data.rowCount, dimension: 4, parallelFrom: 512) { range, g in
             var ll = 0.0, gr = 0.0, gal = 0.0, gs = 0.0, gbe = 0.0
             for i in range {
                 let x = data.x[i], j = Int(data.xIndex[i]), w = data.weight[i]

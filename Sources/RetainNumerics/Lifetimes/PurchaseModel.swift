@@ -1,3 +1,4 @@
+import Foundation
 import RetainCore
 /// A fitted buy-till-you-die purchase model (BG/NBD, modified BG/NBD, Pareto/NBD).
 ///
@@ -41,18 +42,43 @@ extension PurchaseModel {
     }
 }
 
-/// Helpers shared by the fitters.
-enum PurchaseModelSupport {
-    /// Throws `.diverged` with an actionable message when the optimiser did not converge.
-    static func requireConverged(_ r: MaximumLikelihood.Result, model: String) throws {
-        guard r.value.isFinite else {
-            throw NumericsError.diverged(
-                "\(model) fit failed: the log-likelihood is not finite at any start. Check the RFM data for extreme values (recency and age in the stated time unit).")
+/// A purchase model's likelihood over merged (x, tₓ, T) rows: all a model file gives the shared fitter.
+protocol PurchaseLikelihood {
+    /// Mean negative log-likelihood at log-parameters `lp`; fills `gradient` (same length).
+    func evaluate(_ lp: [Double], _ gradient: inout [Double]) -> Double
+}
+
+/// The fitting machinery the purchase models share (as lifetimes' `fitters/`): the check that
+/// the data identify a model, merging duplicate rows, start values, the optimiser call, standard
+/// errors and diagnostics. Each model supplies its name, its starts and its likelihood.
+enum PurchaseModelFitting {
+    /// Fits a four-parameter purchase model to `data` by maximum likelihood.
+    ///
+    /// - Parameters:
+    ///   - model: Name for messages ("BG/NBD").
+    ///   - initial: The caller's starting parameters (natural scale), tried first.
+    ///   - starts: Built-in starting parameters (natural scale) given the largest customer age,
+    ///     tried in order after `initial`.
+    ///   - likelihood: The model's likelihood over the merged rows.
+    /// - Returns: Natural parameters in the model's order, standard errors, total
+    ///   log-likelihood, customer count and diagnostics.
+    /// - Throws: `NumericsError.invalidParameter` when no customer has a repeat purchase (the
+    ///   dropout process is then not identified), `.diverged` when no start converges.
+    static func fit<Likelihood: PurchaseLikelihood>(
+        _ data: RFMData, model: String, options: MaximumLikelihoodOptions, initial: [Double]?,
+        starts: (_ maxAge: Double) -> [[Double]], likelihood: (CompressedRFM) -> Likelihood
+    ) throws -> MaximumLikelihoodFit {
+        guard data.frequency.contains(where: { $0 > 0 }) else {
+            throw NumericsError.invalidParameter(
+                name: "frequency", value: "0 for every customer",
+                reason: "\(model) needs some repeat purchases to estimate purchase and dropout rates. Use a longer calibration period.")
         }
-        guard r.converged else {
-            throw NumericsError.diverged(
-                "\(model) fit did not converge in \(r.iterations) iterations (largest gradient \(MaximumLikelihood.maxAbs(r.gradient))). Raise maxIterations or add restarts; if it persists the data may not identify the model (e.g. almost no repeat purchases).")
-        }
+        let rows = CompressedRFM(data)
+        let objective = likelihood(rows)
+        let maxAge = max(data.age.max() ?? 1, 1e-9)
+        let logStarts = ((initial.map { [$0] } ?? []) + starts(maxAge)).map { $0.map { log($0) } }
+        return try MaximumLikelihood.fit(model: model, objective: { objective.evaluate($0, &$1) }, logStarts: logStarts,
+                                         options: options, totalWeight: rows.totalWeight, distinctRows: rows.rowCount)
     }
 
     /// Runs `body(range)` over `count` rows, summing the per-range `(value, gradient)`. From

@@ -1,0 +1,191 @@
+import CRetainSupport
+import RetainIngest
+
+// The feature accumulator's hot loop: what one event adds to a customer's blocks, on raw pointers.
+
+/// How the accumulator's hot loop treats an event type's role (one byte per type; every other
+/// role is only counted).
+enum AccumulatedRole: UInt8 {
+    case other, purchase, session, nps, csat, ces, subscriptionCancel
+
+    init(_ role: Role?) {
+        switch role {
+        case .purchase?: self = .purchase
+        case .session?: self = .session
+        case .nps?: self = .nps
+        case .csat?: self = .csat
+        case .ces?: self = .ces
+        case .subscriptionCancel?: self = .subscriptionCancel
+        default: self = .other
+        }
+    }
+}
+
+/// Roles whose events are linked by their `ref` and paired at the end (``FeatureAccumulator/refFeatures(customers:)``).
+enum RefLinkedRole: UInt8 {
+    case none, pageView, ticketOpened, ticketResolved, contact
+
+    init(_ role: Role?) {
+        switch role {
+        case .pageView?: self = .pageView
+        case .ticketOpened?: self = .ticketOpened
+        case .ticketResolved?: self = .ticketResolved
+        case .contact?: self = .contact
+        default: self = .none
+        }
+    }
+}
+
+/// Windows of the built-in features, in days.
+enum FeatureWindow {
+    /// Activity day bits are kept at least this far back (also when every window is shorter).
+    static let minimumActivityDays = 60
+    /// `trend_*_30d` compares the last 30 days with the 30 before (ages in (30, 60] days).
+    static let trendDays = 30
+    /// `csat_mean_180d` and `ces_mean_180d` average the responses of the last 180 days.
+    static let surveyDays = 180
+    /// `purchase_frequency_per_30d`: purchases per 30 days of tenure.
+    static let frequencyDays = 30.0
+    /// A `distinct_days` custom feature without a window looks back ten years.
+    static let defaultDistinctDays = 3650
+}
+
+/// Measured settings of the accumulator's parallel pass.
+enum AccumulatorTuning {
+    /// Blocks with fewer events run on one thread (spawning workers costs more).
+    static let minimumParallelEvents = 4096
+    /// Events ahead (per worker) whose accumulator blocks are prefetched.
+    static let prefetchEventsPerWorker = 12
+}
+
+/// The custom features, as the hot loop reads them.
+struct CustomKernel {
+    let features: [CustomFeature]
+    /// [feature][event type]: whether the feature counts events of that type.
+    let typeMatch: [[Bool]]
+    /// Per feature: word offset of its day bits (distinct days), or -1.
+    let dayOffset: [Int]
+    /// Per feature: its first slot in the fixed block.
+    let slot: [Int]
+    var isEmpty: Bool { features.isEmpty }
+}
+
+/// One block of events' view of the accumulator storage: raw pointers and strides, so the hot
+/// loop does no bounds checks or copy-on-write checks. Workers share it; each writes only the
+/// blocks of its own customers.
+struct EventKernel {
+    let snapshots: UnsafePointer<Double>
+    let windows: UnsafePointer<Double>          // seconds, ascending
+    let fixed: UnsafeMutablePointer<Double>
+    let perType: UnsafeMutablePointer<Double>
+    let days: UnsafeMutablePointer<UInt64>
+    let roles: [AccumulatedRole]
+    let custom: CustomKernel
+    let S: Int, W: Int, stride: Int, typeStride: Int, typeSlots: Int, dayWords: Int
+    let horizon: Double
+    let label: Bool
+    let maxActivitySeconds: Double
+
+    typealias Slot = FeatureAccumulator.Slot
+    var tPrior: Int { W }
+    var tAll: Int { W + 1 }
+    var tLast: Int { W + 2 }
+
+    /// Prefetches the blocks an event of `customer` and `type` will write (for every snapshot's first).
+    @inline(__always)
+    func prefetch(customer c: Int, type: Int) {
+        let block = c * S
+        retain_prefetch_write(fixed + block * stride)
+        retain_prefetch_write(perType + block * typeStride + type * typeSlots)
+        retain_prefetch_write(days + block * dayWords)
+    }
+
+    /// Adds one event to every snapshot: to its label window when at or after T, else to its features.
+    @inline(__always)
+    func add(customer c: Int, time t: Double, type ty: Int, value v: Double) {
+        let role = roles[ty]
+        for k in 0..<S {
+            let T = snapshots[k]
+            let block = c * S + k
+            let f = fixed + block * stride
+            if t >= T {
+                if label && t < T + horizon {
+                    f[Slot.horizonAny] = 1
+                    if role == .subscriptionCancel { f[Slot.horizonCancel] = 1 }
+                }
+                continue
+            }
+            let age = T - t
+            count(block: block, fixed: f, time: t, age: age, type: ty)
+            addValue(fixed: f, role: role, time: t, age: age, value: v)
+            if !custom.isEmpty { addCustom(block: block, fixed: f, time: t, age: age, type: ty, value: v) }
+        }
+    }
+
+    /// First and last time, the type's counts per window, prior-window, all-time and last time,
+    /// and the activity day bit.
+    @inline(__always)
+    private func count(block: Int, fixed f: UnsafeMutablePointer<Double>, time t: Double, age: Double, type ty: Int) {
+        if t < f[Slot.first] { f[Slot.first] = t }
+        if t > f[Slot.last] { f[Slot.last] = t }
+        let p = perType + block * typeStride + ty * typeSlots
+        p[tAll] += 1
+        if t > p[tLast] { p[tLast] = t }
+        for j in 0..<W where age <= windows[j] { p[j] += 1 }
+        let trend = Double(FeatureWindow.trendDays) * secondsPerDay
+        if age > trend && age <= 2 * trend { p[tPrior] += 1 }
+        if age <= maxActivitySeconds {
+            let d = Int(age / secondsPerDay)
+            let dw = days + block * dayWords
+            dw[d >> 6] |= 1 << UInt64(d & 63)
+        }
+    }
+
+    /// The role's value: purchase and session sums per window, the latest NPS score, CSAT and CES sums.
+    @inline(__always)
+    private func addValue(fixed f: UnsafeMutablePointer<Double>, role: AccumulatedRole, time t: Double, age: Double, value v: Double) {
+        guard !v.isNaN else { return }
+        switch role {
+        case .purchase, .session:
+            let base = Slot.count + (role == .purchase ? 0 : 2 * W)
+            for j in 0..<W where age <= windows[j] { f[base + j] += v; f[base + W + j] += 1 }
+        case .nps:
+            if t > f[Slot.npsTime] || (t == f[Slot.npsTime] && v > f[Slot.npsValue]) {
+                f[Slot.npsTime] = t; f[Slot.npsValue] = v
+            }
+        case .csat, .ces:
+            if age <= Double(FeatureWindow.surveyDays) * secondsPerDay {
+                let s = role == .csat ? Slot.csatSum : Slot.cesSum
+                f[s] += v; f[s + 1] += 1
+            }
+        case .other, .subscriptionCancel:
+            break
+        }
+    }
+
+    /// The custom aggregates whose selector matches the event's type.
+    private func addCustom(block: Int, fixed f: UnsafeMutablePointer<Double>, time t: Double, age: Double, type ty: Int, value v: Double) {
+        for q in custom.features.indices where custom.typeMatch[q][ty] {
+            let feature = custom.features[q]
+            // Ratio features have no aggregate and match no type.
+            guard let aggregate = feature.aggregate else { continue }
+            if let wd = feature.windowDays, age > Double(wd) * secondsPerDay { continue }
+            if custom.dayOffset[q] >= 0 {
+                let d = Int(age / secondsPerDay)
+                let dw = days + block * dayWords + custom.dayOffset[q]
+                if d < (feature.windowDays ?? FeatureWindow.defaultDistinctDays) { dw[d >> 6] |= 1 << UInt64(d & 63) }
+                continue
+            }
+            let s = custom.slot[q]
+            switch aggregate {
+            case .count: f[s] += 1
+            case .sum: if !v.isNaN { f[s] += v }
+            case .mean: if !v.isNaN { f[s] += v; f[s + 1] += 1 }
+            case .min: if !v.isNaN && v < f[s] { f[s] = v }
+            case .max: if !v.isNaN && v > f[s] { f[s] = v }
+            case .daysSinceLast: if t > f[s] { f[s] = t }
+            case .distinctDays: break
+            }
+        }
+    }
+}
