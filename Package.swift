@@ -52,9 +52,9 @@ let package = Package(
         // Point-in-time features, labels, KPIs, cohorts (no file code).
         .target(name: "RetainFeatures", dependencies: ["RetainCore", "RetainIO", "RetainIngest", "RetainNumerics", "CRetainSupport"], swiftSettings: optimized),
         // Workflows (train, segment, CLV, daily scoring), bundles, scoring, actions, reasons, drift.
-        .target(name: "RetainScoring", dependencies: ["RetainCore", "RetainIO", "RetainIngest", "RetainFeatures", "RetainNumerics", .product(name: "Yams", package: "Yams")], swiftSettings: optimized),
+        .target(name: "RetainScoring", dependencies: ["RetainCore", "RetainIO", "RetainIngest", "RetainFeatures", "RetainNumerics", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")], swiftSettings: optimized),
         // Score history and list exports.
-        .target(name: "RetainStore", dependencies: ["RetainCore", "RetainIO", "RetainIngest", "RetainFeatures", "RetainScoring"], swiftSettings: optimized),
+        .target(name: "RetainStore", dependencies: ["RetainCore", "RetainIO", "RetainIngest", "RetainFeatures", "RetainScoring", .product(name: "Logging", package: "swift-log")], swiftSettings: optimized),
         // The deterministic sample-log generator behind `retain generate` (gzip output through RetainIO).
         .target(name: "RetainSample", dependencies: ["RetainCore", "RetainIO"], swiftSettings: optimized),
         .executableTarget(
@@ -62,6 +62,7 @@ let package = Package(
             dependencies: [
                 "RetainCore", "RetainIO", "RetainIngest", "RetainNumerics", "RetainFeatures", "RetainScoring", "RetainStore", "RetainSample",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // In-process fit timings on the benchmark's raw .bin matrices (never run by `swift test`).

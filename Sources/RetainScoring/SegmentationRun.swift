@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RetainCore
 import RetainIO
 import RetainIngest
@@ -102,12 +103,13 @@ public enum SegmentationRun {
     ///
     /// - Parameter progress: Called with timing lines (for a terminal).
     /// - Throws: `SegmentationError`, the table reader's `IngestError`, `NumericsError`.
-    public static func fromTable(_ o: TableOptions, progress: (String) -> Void = { _ in }) throws -> TableReport {
+    public static func fromTable(_ o: TableOptions, logger: Logger = RetainLog.silent) throws -> TableReport {
         let name = o.path
         let t0 = DispatchTime.now().uptimeNanoseconds
         let table = try FeatureTable.readCSV(path: o.path, idColumn: o.idColumn, columns: o.columns)
-        progress(String(format: "read %d rows x %d columns from %@ in %.2f s", table.rowCount, table.columnCount, name,
-                        Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9))
+        let message = String(format: "read %d rows x %d columns from %@ in %.2f s", table.rowCount, table.columnCount, name,
+                        Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        logger.info("\(message)")
         guard table.columnCount > 0 else { throw SegmentationError.noColumns(file: name) }
         guard table.rowCount >= o.k else { throw SegmentationError.tooFewRows(rows: table.rowCount, k: o.k) }
         var x = try Matrix(rows: table.rowCount, columns: table.columnCount, values: table.values)

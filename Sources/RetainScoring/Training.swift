@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RetainCore
 import RetainIO
 import RetainIngest
@@ -96,7 +97,7 @@ public enum Training {
     ///
     /// - Parameter progress: Called with timing lines (for a terminal).
     /// - Throws: `IngestError` (events, config), `TrainingError`, or the model file's write error.
-    public static func fromEvents(_ o: EventsOptions, progress: (String) -> Void = { _ in }) throws -> EventsReport {
+    public static func fromEvents(_ o: EventsOptions, logger: Logger = RetainLog.silent) throws -> EventsReport {
         let started = DispatchTime.now().uptimeNanoseconds
         var cfg = try o.input.loadConfig()
         if let churn = o.churn { cfg.churn.definition = churn }
@@ -108,8 +109,9 @@ public enum Training {
         let result = try FeaturePipeline.build(
             reader: reader, spec: FeatureSpec(config: cfg, asOf: dates, label: true, dataEnd: o.asOf),
             customers: try o.input.loadCustomers())
-        progress(String(format: "built %d observations x %d columns in %.2f s", result.features.rowCount, result.features.names.count,
-                        Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
+        let message = String(format: "built %d observations x %d columns in %.2f s", result.features.rowCount, result.features.names.count,
+                        Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        logger.info("\(message)")
         let trained = try TrainingPipeline.train(result.features, asOf: o.asOf, config: cfg, settings: settings,
                                                  createdAt: o.createdAt, toolVersion: o.toolVersion)
         try ModelEnvelope.write(trained.bundle, to: o.out)
@@ -127,12 +129,13 @@ public enum Training {
     /// - Parameter progress: Called with timing lines (for a terminal).
     /// - Throws: `TrainingInputError`, the table reader's `IngestError`, `NumericsError` (e.g. separable data without a penalty).
     /// - Complexity: O(n·p²) per Newton iteration; writing the model adds O(n·p·log n).
-    public static func fromTable(_ o: TableOptions, progress: (String) -> Void = { _ in }) throws -> TableReport {
+    public static func fromTable(_ o: TableOptions, logger: Logger = RetainLog.silent) throws -> TableReport {
         let name = o.path
         let t0 = DispatchTime.now().uptimeNanoseconds
         let table = try FeatureTable.readCSV(path: o.path, idColumn: o.idColumn)
-        progress(String(format: "read %d rows x %d columns from %@ in %.2f s", table.rowCount, table.columnCount, name,
-                        Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9))
+        let message = String(format: "read %d rows x %d columns from %@ in %.2f s", table.rowCount, table.columnCount, name,
+                        Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        logger.info("\(message)")
         guard table.columnNames.contains(o.label) else {
             throw TrainingInputError.noLabelColumn(file: name, label: o.label, columns: table.columnNames)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RetainCore
 import RetainIO
 import RetainIngest
@@ -100,9 +101,9 @@ public enum DemoRun {
 
     /// Runs the five steps.
     ///
-    /// - Parameter progress: Called with each step's name as it starts.
+    /// - Parameter logger: Gets each step's name as it starts (info) and its warnings.
     /// - Throws: `DemoRun.Problem.noSample`, and any step's own error.
-    public static func run(_ o: Options, progress: (String) -> Void = { _ in }) throws -> Report {
+    public static func run(_ o: Options, logger: Logger = RetainLog.silent) throws -> Report {
         let started = DispatchTime.now().uptimeNanoseconds
         let events = (o.sample as NSString).appendingPathComponent("events.csv")
         let customers = (o.sample as NSString).appendingPathComponent("customers.csv")
@@ -117,23 +118,23 @@ public enum DemoRun {
         let asOf = try DailyScoring.instant(of: o.asOf)
         var warnings: [String] = []
 
-        progress("features")
+        logger.info("demo: features…")
         let settings = FeatureRun.Settings(asOf: asOf)
         let config = settings.config(try input.loadConfig())
         let features = try FeatureRun.run(reader: try input.reader(config, rejectsPath: FeatureRun.rejectsPath(out: files.features)),
                                           config: config, settings: settings, customers: try input.loadCustomers(), out: files.features)
         warnings += features.warnings.map { "warning: " + $0 }
 
-        progress("train")
+        logger.info("demo: train…")
         let training = try Training.fromEvents(Training.EventsOptions(
             input: input, asOf: asOf, out: files.churnModel, createdAt: o.createdAt, toolVersion: o.toolVersion))
         warnings += training.warnings
 
-        progress("segment")
+        logger.info("demo: segment…")
         let segmentation = try SegmentationRun.fromEvents(SegmentationRun.EventsOptions(
             input: input, asOf: asOf, k: nil, out: files.segmentModel, createdAt: o.createdAt, toolVersion: o.toolVersion))
 
-        progress("score")
+        logger.info("demo: score…")
         let scoring = DailyScoring(bundle: try ModelBundle.load(path: files.churnModel), modelPath: files.churnModel,
                                    segments: try SegmentBundle.load(path: files.segmentModel), options: ScoringOptions(),
                                    rules: .defaults, date: o.asOf,
@@ -141,7 +142,7 @@ public enum DemoRun {
         let scored = try DailyRun.run(DailyRun.Options(scoring: scoring, out: files.scores, db: files.history))
         if let drift = scored.drift?.warning { warnings.append("warning: " + drift) }
 
-        progress("export")
+        logger.info("demo: export…")
         let history = try ScoreHistory(path: files.history, create: false)
         let attributes = CustomerAttributes(try Customers.read(path: customers))
         let manifest = try ListExport(attributes: attributes).write(from: history, date: o.asOf, to: files.lists)

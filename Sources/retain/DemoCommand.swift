@@ -32,7 +32,7 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         let report = try DemoRun.run(DemoRun.Options(root: data, out: out, asOf: asOf, createdAt: Console.now(), toolVersion: RetainVersion.string),
-                                     progress: { Console.progress("demo: \($0)…") })
+                                     logger: Console.logger)
         for warning in report.warnings { Console.info(warning) }
         if json { try Console.printJSON(report) } else { print(report.text) }
     }

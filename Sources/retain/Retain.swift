@@ -22,6 +22,12 @@ struct Retain: ParsableCommand {
         version: RetainVersion.string,
         subcommands: [FeaturesCommand.self, TrainCommand.self, SegmentCommand.self, GenerateCommand.self, CLVCommand.self, SelftestCommand.self, MetricsCommand.self, CohortsCommand.self, ModelsCommand.self, ScoreCommand.self, HistoryCommand.self, DiffCommand.self, ExportCommand.self, DemoCommand.self]
     )
+
+    /// Bootstraps swift-log (stderr) once, then parses and runs the command as usual.
+    static func main() {
+        RetainLogging.bootstrap()
+        main(nil)
+    }
 }
 
 /// The tool's version, printed by `retain --version` and written into model files.

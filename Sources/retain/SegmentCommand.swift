@@ -98,7 +98,7 @@ struct SegmentCommand: ParsableCommand {
                 report = try SegmentationRun.fromTable(SegmentationRun.TableOptions(
                     path: features ?? "", columns: wanted, idColumn: id, k: k, seed: seed, restarts: nInit, initialCentres: initCentres,
                     maxIterations: maxIter, tolerance: tol, standardize: standardize, out: out,
-                    createdAt: Console.now(), toolVersion: RetainVersion.string), progress: Console.progress)
+                    createdAt: Console.now(), toolVersion: RetainVersion.string), logger: Console.logger)
             }
         } catch let e as SegmentationError {  // the library's words, plus the option to change
             if case .tooFewRows = e { throw CLIError("\(e) Lower --k or add data.") }

@@ -114,7 +114,7 @@ struct TrainCommand: ParsableCommand {
             let report = try Training.fromEvents(Training.EventsOptions(
                 input: input, asOf: try parseDate(asOf, option: "--as-of"), churn: churn, horizonDays: horizon, snapshots: snapshots,
                 everyDays: try everyDays(), holdout: holdout, classWeight: classWeight, c: c, out: out,
-                createdAt: Console.now(), toolVersion: RetainVersion.string), progress: Console.progress)
+                createdAt: Console.now(), toolVersion: RetainVersion.string), logger: Console.logger)
             for w in report.warnings { Console.info(w) }
             if json { try Console.printJSON(report) } else { print(report.text) }
             return
@@ -123,7 +123,7 @@ struct TrainCommand: ParsableCommand {
         let report = try Training.fromTable(Training.TableOptions(
             path: features, label: label, idColumn: id, sampleWeightColumn: sampleWeight, c: noPenalty ? nil : (c ?? 1.0),
             tolerance: tol, maxIterations: maxIter, classWeight: classWeight, out: out,
-            createdAt: Console.now(), toolVersion: RetainVersion.string), progress: Console.progress)
+            createdAt: Console.now(), toolVersion: RetainVersion.string), logger: Console.logger)
         if !report.fit.converged {
             Console.info("warning: not converged after \(report.fit.iterations) iterations; raise --max-iter or --tol, or lower --c.")
         }
