@@ -120,7 +120,10 @@ final class FeaturesCLITests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--as-of '2025-02-30' is not a date"), bad.stderr)
         let role = try runRetain(["features", "--events", events, "--as-of", "2025-06-01", "--out", out, "--role", "sessions=x"])
         XCTAssertEqual(role.status, 1)
-        XCTAssertTrue(role.stderr.contains("unknown role 'sessions'"), role.stderr)
+        XCTAssertTrue(role.stderr.contains("Error: --role sessions=x: unknown role 'sessions'. Roles: purchase,"), role.stderr)
+        let assignment = try runRetain(["features", "--events", events, "--as-of", "2025-06-01", "--out", out, "--role", "session"])
+        XCTAssertEqual(assignment.status, 1)
+        XCTAssertTrue(assignment.stderr.contains("Error: --role session: expected ROLE=EVENT_TYPE, e.g. --role session=session_end."), assignment.stderr)
     }
 
     func testGeneratedGzipLogIsReadByFeatures() throws {

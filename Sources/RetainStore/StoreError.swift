@@ -7,7 +7,7 @@ import RetainScoring
 /// Errors from the score history, the day-over-day diff and the list exports.
 ///
 /// Messages never name a customer id or any customer attribute.
-public enum ScoreHistoryError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The database file does not exist (commands that read never create it).
     case missingDatabase(path: String)
     /// SQLite could not open or use the file.
