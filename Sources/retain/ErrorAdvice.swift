@@ -68,9 +68,11 @@ enum ErrorAdvice {
         case let IngestError.unknownRole(name, assignment?):
             return CLIError("--role \(assignment): unknown role '\(name)'. Roles: \(Role.names).")
 
-        // retain generate (from `validate()`): the setting's name is its option's.
-        case SampleError.invalidSetting:
-            return ValidationError("--" + "\(error)".replacingOccurrences(of: "churn share", with: "churn-share"))
+        // retain generate (from `validate()`): these messages start with the setting, named as its option.
+        case SampleError.customersOutOfRange, SampleError.daysOutOfRange, SampleError.invalidStart:
+            return ValidationError("--\(error)")
+        case let SampleError.churnShareOutOfRange(share):
+            return ValidationError("--churn-share must be between 0 and 0.9, got \(share).")
 
         default:
             return error

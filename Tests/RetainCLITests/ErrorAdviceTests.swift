@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RetainFeatures
 import RetainIngest
+import RetainSample
 import RetainScoring
 import RetainStore
 import XCTest
@@ -38,6 +39,16 @@ final class ErrorAdviceTests: XCTestCase {
                        "s.json is a segment model, not a churn model; give it to --segments, and give a churn model to --model.")
         XCTAssertEqual(message(ScoringError.wrongModelKind(path: "c.json", found: .clv, expected: .segments)),
                        "c.json is a CLV model, not a segment model; give a segment model to --segments.")
+    }
+
+    func testSampleSettingsNameTheirOptions() throws {
+        XCTAssertEqual((ErrorAdvice.translate(SampleError.customersOutOfRange(0)) as? ValidationError)?.message,
+                       "--customers must be between 1 and 10,000,000, got 0.")
+        XCTAssertEqual((ErrorAdvice.translate(SampleError.invalidStart("2025-02-30")) as? ValidationError)?.message,
+                       "--start '2025-02-30' is not a date YYYY-MM-DD (years 1000-9999), e.g. 2025-01-01.")
+        let r = try runRetain(["generate", "--churn-share", "1.5", "--out", FileManager.default.temporaryDirectory.path])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.stderr.contains("Error: --churn-share must be between 0 and 0.9, got 1.5."), r.stderr)
     }
 
     func testStoreLookupsAreUsageErrorsAndOtherErrorsPassUnchanged() {
