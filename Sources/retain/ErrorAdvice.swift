@@ -62,6 +62,10 @@ enum ErrorAdvice {
         case FeaturesError.emptyConversionType:
             return ValidationError("--conversion needs an event type, e.g. --conversion purchase.")
 
+        // Every command that builds features as of --as-of.
+        case let IngestError.noEventsBefore(file, date):
+            return CLIError("\(file) has no events before \(date): nothing to build features from. Check --as-of (features use only events before it).")
+
         // --role on every event-log command
         case let IngestError.badRoleAssignment(text):
             return CLIError("--role \(text): expected ROLE=EVENT_TYPE, e.g. --role session=session_end.")

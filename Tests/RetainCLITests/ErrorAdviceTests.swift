@@ -24,6 +24,12 @@ final class ErrorAdviceTests: XCTestCase {
         }
     }
 
+    func testNoEventsBeforeTheAsOfDateNamesTheOption() {
+        let error = IngestError.noEventsBefore(file: "events.csv", date: "2024-01-01")
+        XCTAssertEqual("\(error)", "events.csv has no events before 2024-01-01: nothing to build features from. Check the as-of date (features use only events before it).")
+        XCTAssertEqual(message(error), "events.csv has no events before 2024-01-01: nothing to build features from. Check --as-of (features use only events before it).")
+    }
+
     func testRoleAssignmentErrorsNameTheRoleOption() {
         XCTAssertEqual(message(IngestError.badRoleAssignment("session")),
                        "--role session: expected ROLE=EVENT_TYPE, e.g. --role session=session_end.")

@@ -114,7 +114,7 @@ final class FeaturesCLITests: XCTestCase {
         let out = tmp.appendingPathComponent("f.csv").path
         let early = try runRetain(["features", "--events", events, "--as-of", "2024-01-01", "--out", out])
         XCTAssertEqual(early.status, 1)
-        XCTAssertTrue(early.stderr.contains("has no events before 2024-01-01"), early.stderr)
+        XCTAssertTrue(early.stderr.contains("has no events before 2024-01-01: nothing to build features from. Check --as-of (features use only events before it)."), early.stderr)
         let bad = try runRetain(["features", "--events", events, "--as-of", "2025-02-30", "--out", out])
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.stderr.contains("--as-of '2025-02-30' is not a date"), bad.stderr)
