@@ -94,7 +94,7 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .badConfigFile(path, location, reason):
             return "\(path)\(location.map { ", at '\($0)'" } ?? ""): \(reason)"
         case let .noEventsBefore(file, date):
-            return "\(file) has no events before \(date): nothing to build features from. Check --as-of (features use only events before it)."
+            return "\(file) has no events before \(date): nothing to build features from. Check the as-of date (features use only events before it)."
         case let .badTimestamp(file, line, column, text, problem):
             let shown = text.count <= 40 ? text : String(text.prefix(40)) + "…"
             return "\(file) line \(line), column \(column): '\(shown)' is not a date (\(problem.explanation))."

@@ -45,20 +45,21 @@ public struct SampleGenerator: Sendable, Equatable {
 
     /// Checks the settings.
     ///
-    /// - Throws: `SampleError.invalidSetting` naming the setting and its valid range.
+    /// - Throws: `SampleError.customersOutOfRange`, `.daysOutOfRange`, `.invalidStart` or
+    ///   `.churnShareOutOfRange`, whose message names the setting and its valid range.
     public func validate() throws {
         guard (1...10_000_000).contains(customers) else {
-            throw SampleError.invalidSetting("customers must be between 1 and 10,000,000, got \(customers).")
+            throw SampleError.customersOutOfRange(customers)
         }
         guard (7...20_000).contains(days) else {
-            throw SampleError.invalidSetting("days must be between 7 and 20,000, got \(days).")
+            throw SampleError.daysOutOfRange(days)
         }
         guard let z = SampleCalendar.parse(start), SampleCalendar.civil(z).year >= 1000,
               SampleCalendar.civil(z + days).year <= 9999 else {
-            throw SampleError.invalidSetting("start '\(start)' is not a date YYYY-MM-DD (years 1000-9999), e.g. 2025-01-01.")
+            throw SampleError.invalidStart(start)
         }
         guard churnShare >= 0 && churnShare <= 0.9 else {
-            throw SampleError.invalidSetting("churn share must be between 0 and 0.9, got \(churnShare).")
+            throw SampleError.churnShareOutOfRange(churnShare)
         }
     }
 
@@ -67,7 +68,7 @@ public struct SampleGenerator: Sendable, Equatable {
     /// so reproducible) with `gzip`.
     ///
     /// - Returns: Row counts, churners, events per type and file sizes (compressed with `gzip`).
-    /// - Throws: `SampleError.invalidSetting`, or `SampleError.writeFailed` naming the path.
+    /// - Throws: What `validate()` throws, or `SampleError.writeFailed` naming the path.
     /// - Complexity: O(customers × days) time. Memory peaks below 45 bytes per event (the 20-byte
     ///   events of every customer, copied once into one array, plus a 4-byte time order); 100,000
     ///   customers over a year (6.3 million events) peak at 175 MB resident. Output is streamed

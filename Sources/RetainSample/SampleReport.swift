@@ -73,7 +73,7 @@ extension SampleGenerator {
     /// Creates `directory` (and its parents) if needed and writes `events.csv` and `customers.csv`
     /// into it, or `events.csv.gz` and `customers.csv.gz` with `gzip` (see ``write(eventsPath:customersPath:gzip:)``).
     ///
-    /// - Throws: `SampleError.invalidSetting`, `.cannotCreateDirectory`, `.writeFailed`.
+    /// - Throws: What `validate()` throws, `SampleError.cannotCreateDirectory`, `.writeFailed`.
     public func write(toDirectory directory: String, gzip: Bool = false) throws -> SampleReport {
         let started = DispatchTime.now().uptimeNanoseconds
         try validate()

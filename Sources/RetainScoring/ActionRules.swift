@@ -61,31 +61,6 @@ public struct ActionRule: Codable, Sendable, Equatable {
     }
 }
 
-/// Errors reading a rules file.
-public enum ActionRulesError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The file could not be read.
-    case unreadable(path: String, reason: String)
-    /// The file is not a rules file (not YAML, no `rules:` list, a rule without an action).
-    case invalid(path: String, reason: String)
-    /// Rule `rule` (1-based) names something `retain` does not know: a key of the rule or of its
-    /// `when`, a flag, or a tier. Such a rule would otherwise be silently ignored or match everyone.
-    case unknownName(path: String, rule: Int, action: String, field: String, name: String, valid: [String])
-    /// More rules than the scorer can number.
-    case tooManyRules(path: String, count: Int, limit: Int)
-
-    public var description: String {
-        switch self {
-        case .unreadable(let p, let r): return "cannot read rules file \(p): \(r)."
-        case .invalid(let p, let r): return "\(p) is not a valid rules file: \(r). Expected `rules:` with items {action, description, when: {flags, not_flags, tier, segment, min_probability, min_value}}."
-        case let .unknownName(p, rule, action, field, name, valid):
-            let what = field == "key" ? "unknown key '\(name)'" : "unknown \(field) '\(name)'"
-            return "\(p), rule \(rule) (action '\(action)'): \(what). Valid: \(valid.joined(separator: ", "))."
-        case let .tooManyRules(p, count, limit):
-            return "\(p) has \(count) rules; at most \(limit) are supported."
-        }
-    }
-}
-
 /// Ordered action rules: the first rule whose conditions hold gives the action; none → `none`.
 ///
 /// File format (YAML, or JSON which is YAML):
@@ -193,18 +168,18 @@ public struct ActionRules: Codable, Sendable, Equatable {
 
     /// Parses YAML (or JSON) text; `path` is used in messages.
     ///
-    /// - Throws: `ActionRulesError.invalid` for text that is not a rules file, `.unknownName` for a
+    /// - Throws: `ScoringError.invalidRules` for text that is not a rules file, `.unknownRuleName` for a
     ///   misspelt key, flag or tier (naming the rule), `.tooManyRules`.
     public static func parse(_ text: String, path: String = "rules") throws -> ActionRules {
         let r: ActionRules
         do {
             r = try YAMLDecoder().decode(ActionRules.self, from: text)
-            if let bad = r.rules.first(where: { $0.action.isEmpty }) { throw ActionRulesError.invalid(path: path, reason: "a rule has an empty action (\(bad.description))") }
-        } catch let e as ActionRulesError { throw e } catch {
-            throw ActionRulesError.invalid(path: path, reason: "\(error)")
+            if let bad = r.rules.first(where: { $0.action.isEmpty }) { throw ScoringError.invalidRules(path: path, reason: "a rule has an empty action (\(bad.description))") }
+        } catch let e as ScoringError { throw e } catch {
+            throw ScoringError.invalidRules(path: path, reason: "\(error)")
         }
         guard r.rules.count <= maximumRuleCount else {
-            throw ActionRulesError.tooManyRules(path: path, count: r.rules.count, limit: maximumRuleCount)
+            throw ScoringError.tooManyRules(path: path, count: r.rules.count, limit: maximumRuleCount)
         }
         try checkKeys(text, rules: r.rules, path: path)
         try checkNames(r.rules, path: path)
@@ -222,10 +197,10 @@ public struct ActionRules: Codable, Sendable, Equatable {
             guard let rule = item as? [String: Any] else { continue }
             let action = i < rules.count ? rules[i].action : ""
             for key in rule.keys.sorted() where !ruleKeys.contains(key) {
-                throw ActionRulesError.unknownName(path: path, rule: i + 1, action: action, field: "key", name: key, valid: ruleKeys)
+                throw ScoringError.unknownRuleName(path: path, rule: i + 1, action: action, kind: .key, name: key, valid: ruleKeys)
             }
             for key in ((rule["when"] as? [String: Any])?.keys.sorted() ?? []) where !conditionKeys.contains(key) {
-                throw ActionRulesError.unknownName(path: path, rule: i + 1, action: action, field: "key", name: key, valid: conditionKeys)
+                throw ScoringError.unknownRuleName(path: path, rule: i + 1, action: action, kind: .key, name: key, valid: conditionKeys)
             }
         }
     }
@@ -236,19 +211,21 @@ public struct ActionRules: Codable, Sendable, Equatable {
         let tierNames = RiskTier.allCases.map(\.name)
         for (i, rule) in rules.enumerated() {
             for name in (rule.when.flags ?? []) + (rule.when.notFlags ?? []) where !flagNames.contains(name) {
-                throw ActionRulesError.unknownName(path: path, rule: i + 1, action: rule.action, field: "flag", name: name, valid: flagNames)
+                throw ScoringError.unknownRuleName(path: path, rule: i + 1, action: rule.action, kind: .flag, name: name, valid: flagNames)
             }
             for name in rule.when.tier ?? [] where !tierNames.contains(name) {
-                throw ActionRulesError.unknownName(path: path, rule: i + 1, action: rule.action, field: "tier", name: name, valid: tierNames)
+                throw ScoringError.unknownRuleName(path: path, rule: i + 1, action: rule.action, kind: .tier, name: name, valid: tierNames)
             }
         }
     }
 
     /// Reads a rules file (YAML or JSON).
+    ///
+    /// - Throws: `ScoringError.rulesUnreadable`, or what `parse` throws.
     public static func load(path: String) throws -> ActionRules {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ActionRulesError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+            throw ScoringError.rulesUnreadable(path: path, reason: (error as NSError).localizedDescription)
         }
         return try parse(text, path: path)
     }

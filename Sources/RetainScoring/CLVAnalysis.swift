@@ -6,49 +6,6 @@ import RetainIngest
 import RetainFeatures
 import RetainNumerics
 
-/// Why a customer-lifetime-value analysis could not run.
-public enum CLVError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The log has no events at all.
-    case noEvents(source: String)
-    /// The log has events, but none of its types has the `purchase` role.
-    case noPurchaseEvents(source: String, eventTypes: [String])
-    /// The calibration period ends before the first purchase (both `YYYY-MM-DD`).
-    case calibrationBeforeFirstPurchase(calibrationEnd: String, firstPurchase: String)
-    /// The holdout does not end after the calibration end (both `YYYY-MM-DD`).
-    case holdoutNotAfterCalibration(holdoutEnd: String, calibrationEnd: String)
-    /// The CLV horizon has fewer than one period.
-    case horizonTooShort(Int)
-    /// The discount rate is not a finite number above −1.
-    case badDiscount(Double, perUnit: TimeUnit)
-    /// A CDNOW file was combined with event-log settings (a SQLite table, a config file or roles).
-    case cdnowWithEventSettings
-
-    public var description: String {
-        switch self {
-        case let .noEvents(source):
-            return "\(source) has no events."
-        case let .noPurchaseEvents(source, types):
-            return "\(source) has no purchase events: none of its event types (\(Self.list(types))) has the role purchase. "
-                + "Map your purchase event type to that role (roles: {purchase: EVENT_TYPE} in the config)."
-        case let .calibrationBeforeFirstPurchase(end, first):
-            return "the calibration end \(end) is before the first purchase (\(first)): no customer has a purchase in the calibration period. Choose a later date."
-        case let .holdoutNotAfterCalibration(hold, cal):
-            return "the holdout end \(hold) must be after the calibration end \(cal): the holdout runs from the day after the calibration end to the holdout end."
-        case let .horizonTooShort(n):
-            return "the CLV horizon must be at least 1 period, got \(n)."
-        case let .badDiscount(d, unit):
-            return "the discount rate is per \(unit.rawValue) and must be > -1 (e.g. 0.01 for 1% a \(unit.rawValue)), got \(d)."
-        case .cdnowWithEventSettings:
-            return "a CDNOW text file's lines are all purchases; it takes no SQLite table, config file or roles."
-        }
-    }
-
-    /// Up to ten event types, then an ellipsis.
-    public static func list(_ types: [String]) -> String {
-        types.prefix(10).joined(separator: ", ") + (types.count > 10 ? ", …" : "")
-    }
-}
-
 /// Customer lifetime value from purchase events: a buy-till-you-die purchase model (BG/NBD,
 /// MBG/NBD or Pareto/NBD) and the Gamma-Gamma spend model, fitted by maximum likelihood, with
 /// per-customer expected purchases, P(alive) and discounted CLV, and an optional holdout check.
@@ -115,14 +72,17 @@ public enum CLVAnalysis {
         }
 
         /// Throws the first setting that cannot work.
+        ///
+        /// - Throws: `ScoringError.holdoutNotAfterCalibration`, `.clvHorizonTooShort`, `.badDiscount`,
+        ///   `.cdnowWithEventSettings`.
         public func validate() throws {
             if let holdoutEnd, holdoutEnd <= calibrationEnd {
-                throw CLVError.holdoutNotAfterCalibration(holdoutEnd: day(holdoutEnd), calibrationEnd: day(calibrationEnd))
+                throw ScoringError.holdoutNotAfterCalibration(holdoutEnd: day(holdoutEnd), calibrationEnd: day(calibrationEnd))
             }
-            guard horizon >= 1 else { throw CLVError.horizonTooShort(horizon) }
-            guard discount > -1, discount.isFinite else { throw CLVError.badDiscount(discount, perUnit: horizonUnit) }
+            guard horizon >= 1 else { throw ScoringError.clvHorizonTooShort(horizon) }
+            guard discount > -1, discount.isFinite else { throw ScoringError.badDiscount(discount, perUnit: horizonUnit) }
             if format == .cdnow, input.table != nil || input.config != nil || !input.roles.isEmpty {
-                throw CLVError.cdnowWithEventSettings
+                throw ScoringError.cdnowWithEventSettings
             }
         }
 
@@ -148,7 +108,7 @@ public enum CLVAnalysis {
     /// - Parameter diagnostics: Called with each progress line and notice as it arises (the
     ///   notices are also in the report's `warnings`).
     /// - Returns: The report (its `--json` form) with the fitted models and per-customer predictions.
-    /// - Throws: `CLVError` (settings, no purchases, calibration before the first purchase), the
+    /// - Throws: `ScoringError` (settings; `.noEvents`, `.noPurchaseEvents`, `.calibrationBeforeFirstPurchase`), the
     ///   reader's `IngestError`, `NumericsError` from a fit, or `IOError` when `out` cannot be written.
     /// - Complexity: O(events) to read, O(customers) per likelihood evaluation and prediction.
     public static func fit(_ options: Options, diagnostics: (Diagnostic) -> Void = { _ in }) throws -> Report {
@@ -260,12 +220,12 @@ public enum CLVAnalysis {
     /// Throws when there is nothing to model: no purchase events, or none by the calibration end.
     static func checkPurchases(_ log: PurchaseLog, source: String, calDay: Double) throws {
         guard log.count > 0 else {
-            if log.eventCount == 0 { throw CLVError.noEvents(source: source) }
-            throw CLVError.noPurchaseEvents(source: source, eventTypes: log.eventTypes)
+            if log.eventCount == 0 { throw ScoringError.noEvents(source: source) }
+            throw ScoringError.noPurchaseEvents(source: source, eventTypes: log.eventTypes)
         }
         let first = log.day.min() ?? 0
         guard calDay >= first else {
-            throw CLVError.calibrationBeforeFirstPurchase(calibrationEnd: formatDate(calDay * 86_400), firstPurchase: formatDate(first * 86_400))
+            throw ScoringError.calibrationBeforeFirstPurchase(calibrationEnd: formatDate(calDay * 86_400), firstPurchase: formatDate(first * 86_400))
         }
     }
 

@@ -87,7 +87,7 @@ public struct DailyScoring: Sendable {
     /// - Parameter phase: Called after each step with its name ("features", "score", "read and
     ///   score", "actions"), e.g. to time them.
     /// - Throws: The reader's `IngestError` (file, line, column), `IngestError.noEventsBefore`,
-    ///   `BundleError.missingFeatures` naming the features the data lack.
+    ///   `ScoringError.missingFeatures` naming the features the data lack.
     public func run(phase: (String) -> Void = { _ in }) throws -> Result {
         let scorer = Scorer(bundle: bundle, segments: segments, options: options, modelName: modelPath)
         var result: Scorer.Result

@@ -288,8 +288,9 @@ public struct ModelBundle: ModelPayload, Equatable {
 
     /// Reads and verifies a churn model file: format, version, kind, then checksum.
     ///
-    /// - Throws: `BundleError` naming `path`: unreadable, not JSON (truncated), old format, foreign,
-    ///   unsupported version, wrong kind (a segment or CLV model), changed.
+    /// - Throws: `ScoringError` naming `path`: `.modelUnreadable`, `.modelNotJSON` (truncated),
+    ///   `.oldModelFormat`, `.foreignModel`, `.unsupportedModelVersion`, `.wrongModelKind` (a segment
+    ///   or CLV model), `.malformedModel`, `.modelChecksumMismatch` (changed).
     public static func load(path: String) throws -> ModelBundle {
         try decode(try ModelEnvelope.read(path: path), path: path)
     }
@@ -298,7 +299,7 @@ public struct ModelBundle: ModelPayload, Equatable {
     public static func decode(_ data: Data, path: String) throws -> ModelBundle {
         let bundle = try ModelEnvelope.decode(ModelBundle.self, from: data, path: path)
         guard bundle.coefficients.count == bundle.features.count else {
-            throw BundleError.malformed(path: path, reason: "\(bundle.coefficients.count) coefficients for \(bundle.features.count) features")
+            throw ScoringError.malformedModel(path: path, reason: "\(bundle.coefficients.count) coefficients for \(bundle.features.count) features")
         }
         return bundle
     }
@@ -310,11 +311,11 @@ public struct ModelBundle: ModelPayload, Equatable {
 
     /// Column index in `matrix` of each bundle feature.
     ///
-    /// - Throws: `BundleError.missingFeatures` listing every feature the matrix lacks.
+    /// - Throws: `ScoringError.missingFeatures` listing every feature the matrix lacks.
     public func columnIndices(in matrix: FeatureMatrix, model: String) throws -> [Int] {
         let index = Dictionary(matrix.names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let missing = features.map(\.name).filter { index[$0] == nil }
-        guard missing.isEmpty else { throw BundleError.missingFeatures(model: model, names: missing) }
+        guard missing.isEmpty else { throw ScoringError.missingFeatures(model: model, names: missing) }
         return features.map { index[$0.name]! }
     }
 

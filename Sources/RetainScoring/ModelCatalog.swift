@@ -6,13 +6,13 @@ public enum ModelCatalog {
     /// One `.json` file of the directory: its verified model, or why it was refused.
     public struct Entry: Sendable {
         public var path: String
-        public var model: Result<AnyModel, BundleError>
+        public var model: Result<AnyModel, ScoringError>
 
         /// One line: path, kind and key facts, or "REFUSED: <why>" (a JSON file of another format is "skipped").
         public var line: String {
             switch model {
             case .success(let m): return m.summaryLine(path: path)
-            case .failure(.foreign): return "\(path)  (skipped: JSON of another format, not a model file)"
+            case .failure(.foreignModel): return "\(path)  (skipped: JSON of another format, not a model file)"
             case .failure(let e): return "\(path)  REFUSED: \(e)"
             }
         }
@@ -20,18 +20,18 @@ public enum ModelCatalog {
 
     /// Every `.json` file of `directory`, by name, loaded and verified.
     ///
-    /// - Throws: `BundleError.unreadable` when the directory cannot be listed.
+    /// - Throws: `ScoringError.modelUnreadable` when the directory cannot be listed.
     public static func list(directory: String) throws -> [Entry] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }.sorted() } catch {
-            throw BundleError.unreadable(path: directory, reason: (error as NSError).localizedDescription)
+            throw ScoringError.modelUnreadable(path: directory, reason: (error as NSError).localizedDescription)
         }
         return names.map { name in
             let path = (directory as NSString).appendingPathComponent(name)
-            do { return Entry(path: path, model: .success(try AnyModel.load(path: path))) } catch let e as BundleError {
+            do { return Entry(path: path, model: .success(try AnyModel.load(path: path))) } catch let e as ScoringError {
                 return Entry(path: path, model: .failure(e))
             } catch {
-                return Entry(path: path, model: .failure(.malformed(path: path, reason: "\(error)")))
+                return Entry(path: path, model: .failure(.malformedModel(path: path, reason: "\(error)")))
             }
         }
     }

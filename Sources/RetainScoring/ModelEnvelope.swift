@@ -22,43 +22,6 @@ public enum ModelKind: String, Codable, Sendable, CaseIterable {
     }
 }
 
-/// Why a model file could not be used; every message names the file.
-public enum BundleError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The file could not be read.
-    case unreadable(path: String, reason: String)
-    /// Not JSON, or JSON cut short.
-    case notJSON(path: String)
-    /// JSON, but not a retain model file.
-    case foreign(path: String, found: String)
-    /// A retain model file written before the model kinds shared one format.
-    case oldFormat(path: String, format: String)
-    /// A model file of a version this tool cannot read.
-    case unsupportedVersion(path: String, version: Int)
-    /// A model file of another kind than the one asked for (a segment model given as the churn model).
-    case wrongKind(path: String, found: ModelKind, expected: ModelKind)
-    /// Valid JSON of the right format whose content does not match its checksum.
-    case checksumMismatch(path: String)
-    /// A model file with fields missing or of the wrong type.
-    case malformed(path: String, reason: String)
-    /// The data lack features the model needs.
-    case missingFeatures(model: String, names: [String])
-
-    public var description: String {
-        switch self {
-        case .unreadable(let p, let r): return "cannot read model file \(p): \(r)."
-        case .notJSON(let p): return "\(p) is not a model file: it is not valid JSON (truncated or damaged). Train the model again to rewrite it."
-        case .foreign(let p, let f): return "\(p) is not a retain model file (format '\(f)', expected '\(ModelEnvelope.formatName)')."
-        case .oldFormat(let p, let f):
-            return "\(p) was written by an older retain (format '\(f)'), before churn, segment and CLV models shared one format. Re-make it with this version: models/README.md has the commands."
-        case .unsupportedVersion(let p, let v): return "\(p) is a model file of format version \(v); this retain reads version \(ModelEnvelope.formatVersion). Re-train with this version."
-        case .wrongKind(let p, let found, let expected): return "\(p) is a \(found.displayName), not a \(expected.displayName)."
-        case .checksumMismatch(let p): return "\(p) was changed after it was written: its SHA-256 does not match the content. Re-train (or restore the file) instead of editing it."
-        case .malformed(let p, let r): return "\(p) is a damaged model file: \(r)."
-        case .missingFeatures(let m, let n): return "model \(m) needs features the data do not provide: \(n.joined(separator: ", ")). Use the config and roles the model was trained with."
-        }
-    }
-}
-
 /// A model that is stored in a retain model file. The file is the model's own JSON with the
 /// envelope's header fields beside its content: `format`, `format_version`, `kind`,
 /// `created_at`, `tool_version` and `checksum`.
@@ -139,44 +102,45 @@ public enum ModelEnvelope {
 
     /// The bytes of the file at `path`.
     ///
-    /// - Throws: `BundleError.unreadable`.
+    /// - Throws: `ScoringError.modelUnreadable`.
     public static func read(path: String) throws -> Data {
         do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw BundleError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+            throw ScoringError.modelUnreadable(path: path, reason: (error as NSError).localizedDescription)
         }
     }
 
     /// The header of model-file bytes: checks it is JSON of this format and version.
     ///
-    /// - Throws: `BundleError` naming `path`: not JSON (truncated), old format, foreign, unsupported version.
+    /// - Throws: `ScoringError` naming `path`: `.modelNotJSON` (truncated), `.oldModelFormat`,
+    ///   `.foreignModel`, `.unsupportedModelVersion`, `.malformedModel` (no version or kind).
     public static func header(of data: Data, path: String) throws -> Header {
-        guard let object = try? JSONSerialization.jsonObject(with: data) else { throw BundleError.notJSON(path: path) }
+        guard let object = try? JSONSerialization.jsonObject(with: data) else { throw ScoringError.modelNotJSON(path: path) }
         guard let dict = object as? [String: Any], let format = dict["format"] as? String else {
-            throw BundleError.foreign(path: path, found: "none")
+            throw ScoringError.foreignModel(path: path, found: "none")
         }
-        if oldFormats.contains(format) { throw BundleError.oldFormat(path: path, format: format) }
-        guard format == formatName else { throw BundleError.foreign(path: path, found: format) }
-        guard let version = dict["format_version"] as? Int else { throw BundleError.malformed(path: path, reason: "no format_version") }
-        guard version == formatVersion else { throw BundleError.unsupportedVersion(path: path, version: version) }
-        guard let kindText = dict["kind"] as? String else { throw BundleError.malformed(path: path, reason: "no kind") }
+        if oldFormats.contains(format) { throw ScoringError.oldModelFormat(path: path, format: format) }
+        guard format == formatName else { throw ScoringError.foreignModel(path: path, found: format) }
+        guard let version = dict["format_version"] as? Int else { throw ScoringError.malformedModel(path: path, reason: "no format_version") }
+        guard version == formatVersion else { throw ScoringError.unsupportedModelVersion(path: path, version: version) }
+        guard let kindText = dict["kind"] as? String else { throw ScoringError.malformedModel(path: path, reason: "no kind") }
         guard let kind = ModelKind(rawValue: kindText) else {
-            throw BundleError.malformed(path: path, reason: "kind '\(kindText)' is not one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ScoringError.malformedModel(path: path, reason: "kind '\(kindText)' is not one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return Header(kind: kind, formatVersion: version, createdAt: dict["created_at"] as? String, toolVersion: dict["tool_version"] as? String)
     }
 
     /// Verifies and decodes a model of type `P` from file bytes; `path` is only used in messages.
     ///
-    /// - Throws: `BundleError`: not JSON, old format, foreign, unsupported version, wrong kind,
-    ///   malformed, or changed (checksum mismatch).
+    /// - Throws: `ScoringError`: what `header(of:path:)` throws, `.wrongModelKind`, `.malformedModel`,
+    ///   or `.modelChecksumMismatch` (changed).
     public static func decode<P: ModelPayload>(_ type: P.Type, from data: Data, path: String) throws -> P {
         let header = try header(of: data, path: path)
-        guard header.kind == P.kind else { throw BundleError.wrongKind(path: path, found: header.kind, expected: P.kind) }
+        guard header.kind == P.kind else { throw ScoringError.wrongModelKind(path: path, found: header.kind, expected: P.kind) }
         let model: P
         do { model = try RetainJSON.decoder().decode(P.self, from: data) } catch {
-            throw BundleError.malformed(path: path, reason: describe(error))
+            throw ScoringError.malformedModel(path: path, reason: describe(error))
         }
-        guard model.checksum == (try checksum(of: model)) else { throw BundleError.checksumMismatch(path: path) }
+        guard model.checksum == (try checksum(of: model)) else { throw ScoringError.modelChecksumMismatch(path: path) }
         return model
     }
 
@@ -204,7 +168,7 @@ public enum AnyModel: Sendable {
 
     /// Reads and verifies the model file at `path`, whatever its kind.
     ///
-    /// - Throws: `BundleError` (see `ModelEnvelope.decode`).
+    /// - Throws: `ScoringError` (see `ModelEnvelope.decode`).
     public static func load(path: String) throws -> AnyModel {
         let data = try ModelEnvelope.read(path: path)
         switch try ModelEnvelope.header(of: data, path: path).kind {

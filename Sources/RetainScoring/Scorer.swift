@@ -24,11 +24,11 @@ public struct ScoringInput: Sendable {
         self.init(names: t.columnNames, customerIDs: t.ids ?? (0..<t.rowCount).map { String($0 + 1) }, values: t.values)
     }
 
-    /// Column index of each name, throwing `BundleError.missingFeatures` (naming `model`) for absent ones.
+    /// Column index of each name, throwing `ScoringError.missingFeatures` (naming `model`) for absent ones.
     func columns(_ wanted: [String], model: String) throws -> [Int] {
         let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let missing = wanted.filter { index[$0] == nil }
-        guard missing.isEmpty else { throw BundleError.missingFeatures(model: model, names: missing) }
+        guard missing.isEmpty else { throw ScoringError.missingFeatures(model: model, names: missing) }
         return wanted.map { index[$0]! }
     }
 
@@ -119,7 +119,7 @@ public struct Scorer: Sendable {
 
     /// Scores every row.
     ///
-    /// - Throws: `BundleError.missingFeatures` when the input lacks a model (or segment) feature.
+    /// - Throws: `ScoringError.missingFeatures` when the input lacks a model (or segment) feature.
     public func score(_ input: ScoringInput) throws -> Result {
         let n = input.rowCount, p = input.names.count
         let pass = try ScoringPass(scorer: self, names: input.names, expectedRows: n)
@@ -143,13 +143,13 @@ public struct Scorer: Sendable {
     ///   - path: The table; it needs the model's (and segments') feature columns.
     ///   - idColumn: The customer id column (nil: rows are named by their 1-based row number).
     ///   - blockBytes: About how much of the file one block holds.
-    /// - Throws: `BundleError.missingFeatures` naming the absent columns, or the reader's
+    /// - Throws: `ScoringError.missingFeatures` naming the absent columns, or the reader's
     ///   `IngestError` (file, line and column of the first bad cell).
     public func score(csv path: String, idColumn: String?, blockBytes: Int = 1 << 18) throws -> Result {
         let header = try FeatureTable.readHeader(path: path)
         let needed = bundle.features.map(\.name) + (segments?.features.map(\.name) ?? [])
         let missing = needed.filter { !header.contains($0) }
-        guard missing.isEmpty else { throw BundleError.missingFeatures(model: modelName, names: missing) }
+        guard missing.isEmpty else { throw ScoringError.missingFeatures(model: modelName, names: missing) }
         let columns = wantedColumns().filter(header.contains)
         final class Box: @unchecked Sendable { var pass: ScoringPass? }
         let box = Box()

@@ -48,7 +48,7 @@ final class ScoringPass: @unchecked Sendable {
         let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         func columns(_ wanted: [String], model: String) throws -> [Int] {
             let missing = wanted.filter { index[$0] == nil }
-            guard missing.isEmpty else { throw BundleError.missingFeatures(model: model, names: missing) }
+            guard missing.isEmpty else { throw ScoringError.missingFeatures(model: model, names: missing) }
             return wanted.map { index[$0]! }
         }
         cols = try columns(feats.map(\.name), model: scorer.modelName)

@@ -6,24 +6,6 @@ import RetainIngest
 import RetainFeatures
 import RetainNumerics
 
-/// Why a segmentation workflow stopped.
-public enum SegmentationError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The table has no numeric column to cluster.
-    case noColumns(file: String)
-    /// Fewer rows than segments.
-    case tooFewRows(rows: Int, k: Int)
-    /// The initial-centres file has another number of rows than segments.
-    case centreCount(file: String, found: Int, k: Int)
-
-    public var description: String {
-        switch self {
-        case .noColumns(let f): return "\(f): no numeric columns to cluster."
-        case .tooFewRows(let rows, let k): return "k-means needs at least \(k) rows for \(k) clusters, got \(rows)."
-        case .centreCount(let f, let found, let k): return "\(f) has \(found) centres for \(k) segments."
-        }
-    }
-}
-
 /// The segmentation workflows: k-means segments of event history or of a prepared table, written
 /// as a model file of kind `segments` that `Scorer` accepts as its segment model.
 public enum SegmentationRun {
@@ -101,8 +83,9 @@ public enum SegmentationRun {
     /// Centroids are reported in original units; with `out` the model file scores new rows by the
     /// nearest centre (missing → the column mean).
     ///
-    /// - Parameter progress: Called with timing lines (for a terminal).
-    /// - Throws: `SegmentationError`, the table reader's `IngestError`, `NumericsError`.
+    /// - Parameter logger: Gets timing lines at info level (silent by default).
+    /// - Throws: `ScoringError` (`.noColumnsToCluster`, `.tooFewRowsForSegments`, `.centreCount`),
+    ///   the table reader's `IngestError`, `NumericsError`.
     public static func fromTable(_ o: TableOptions, logger: Logger = RetainLog.silent) throws -> TableReport {
         let name = o.path
         let t0 = DispatchTime.now().uptimeNanoseconds
@@ -110,8 +93,8 @@ public enum SegmentationRun {
         let message = String(format: "read %d rows x %d columns from %@ in %.2f s", table.rowCount, table.columnCount, name,
                         Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         logger.info("\(message)")
-        guard table.columnCount > 0 else { throw SegmentationError.noColumns(file: name) }
-        guard table.rowCount >= o.k else { throw SegmentationError.tooFewRows(rows: table.rowCount, k: o.k) }
+        guard table.columnCount > 0 else { throw ScoringError.noColumnsToCluster(file: name) }
+        guard table.rowCount >= o.k else { throw ScoringError.tooFewRowsForSegments(rows: table.rowCount, k: o.k) }
         var x = try Matrix(rows: table.rowCount, columns: table.columnCount, values: table.values)
         var scaler: FittedScaler?
         if o.standardize {
@@ -123,7 +106,7 @@ public enum SegmentationRun {
         if let path = o.initialCentres {
             let centres = try FeatureTable.readCSV(path: path, columns: table.columnNames)
             guard centres.rowCount == o.k else {
-                throw SegmentationError.centreCount(file: URL(fileURLWithPath: path).lastPathComponent, found: centres.rowCount, k: o.k)
+                throw ScoringError.centreCount(file: URL(fileURLWithPath: path).lastPathComponent, found: centres.rowCount, k: o.k)
             }
             var m = try Matrix(rows: centres.rowCount, columns: centres.columnCount, values: centres.values)
             if let scaler { m = try scaler.transform(m) }

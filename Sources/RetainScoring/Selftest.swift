@@ -5,21 +5,6 @@ import RetainIngest
 import RetainFeatures
 import RetainNumerics
 
-/// Why the self-test could not run.
-public enum SelftestError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The CDNOW files are not in the given folder (`folder`) or anywhere searched (`folder` nil).
-    case dataNotFound(folder: String?, tried: [String])
-
-    public var description: String {
-        switch self {
-        case let .dataNotFound(folder?, tried):
-            return "\(folder): no \(Selftest.sampleFile) and \(Selftest.summaryFile) there (looked in \(tried.joined(separator: ", "))). Pass the folder datasets/cdnow of the retain repository."
-        case .dataNotFound(nil, _):
-            return "the bundled CDNOW data were not found (looked for datasets/cdnow in the current directory and above the executable). Run from the retain repository, or give the folder datasets/cdnow."
-        }
-    }
-}
-
 /// Reproduces published reference figures from the bundled data: BG/NBD, Pareto/NBD and
 /// Gamma-Gamma on the published CDNOW summary, that summary rebuilt from the raw transaction log
 /// (as `CLVAnalysis` builds it), and the KPI formulas on their worked examples.
@@ -34,7 +19,7 @@ public enum Selftest {
     ///
     /// - Parameter data: The CDNOW folder (`datasets/cdnow`, or a folder holding `cdnow/` or
     ///   `datasets/cdnow/`); nil: the current directory, then the folders above the executable.
-    /// - Throws: `SelftestError.dataNotFound`, or `IngestError` / `NumericsError` when a file cannot
+    /// - Throws: `ScoringError.selftestDataNotFound`, or `IngestError` / `NumericsError` when a file cannot
     ///   be read or a fit fails.
     public static func run(data: String? = nil) throws -> Report {
         let dir = try locateData(data)
@@ -229,7 +214,7 @@ public enum Selftest {
         var tried: [String] = []
         if let folder {
             for d in candidates(folder) { if hasData(d) { return d }; tried.append(d) }
-            throw SelftestError.dataNotFound(folder: folder, tried: tried)
+            throw ScoringError.selftestDataNotFound(folder: folder, tried: tried)
         }
         let cwd = fm.currentDirectoryPath
         for d in candidates(cwd) { if hasData(d) { return d }; tried.append(d) }
@@ -242,7 +227,7 @@ public enum Selftest {
             }
             exe = exe.deletingLastPathComponent()
         }
-        throw SelftestError.dataNotFound(folder: nil, tried: tried)
+        throw ScoringError.selftestDataNotFound(folder: nil, tried: tried)
     }
 
     /// cdnow_customers_summary_with_transactions.csv: ID, x, t_x, T (weeks), zbar.

@@ -6,30 +6,6 @@ import RetainIngest
 import RetainFeatures
 import RetainNumerics
 
-/// Why a training workflow stopped; messages name the file, line and column where they can.
-public enum TrainingInputError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The table has no column of the label's name.
-    case noLabelColumn(file: String, label: String, columns: [String])
-    /// A label cell is not 0 or 1 (`line` is the file line, "?" when unknown).
-    case badLabel(file: String, line: String, column: String, value: String)
-    /// The table has no column of the sample weight's name.
-    case noWeightColumn(file: String, column: String)
-    /// A weight cell is negative or not a number.
-    case badWeight(file: String, line: String, column: String, value: String)
-    /// Nothing is left to fit on once the label, weight and id columns are removed.
-    case noFeatureColumns(file: String, withID: Bool)
-
-    public var description: String {
-        switch self {
-        case .noLabelColumn(let f, let l, let cols): return "\(f): no label column '\(l)' in the header (columns: \(cols.joined(separator: ", ")))."
-        case .badLabel(let f, let line, let c, let v): return "\(f) line \(line), column \(c): \(v) is not a label (expected 0 or 1)."
-        case .noWeightColumn(let f, let c): return "\(f): no sample-weight column '\(c)' in the header."
-        case .badWeight(let f, let line, let c, let v): return "\(f) line \(line), column \(c): \(v) is not a weight (expected a number >= 0)."
-        case .noFeatureColumns(let f, let withID): return "\(f): no feature columns left besides the label\(withID ? " and id" : "")."
-        }
-    }
-}
-
 /// The training workflows: a churn model from event history or from a prepared feature table,
 /// written as a model file of kind `churn` that `Scorer` (and `retain score`) accepts.
 public enum Training {
@@ -95,8 +71,9 @@ public enum Training {
     /// Observation dates T_k = asOf − horizon − k·every (k = 0..N−1), so every label window closes by
     /// the as-of date; the latest `holdout` dates are held out. See `TrainingPipeline.train`.
     ///
-    /// - Parameter progress: Called with timing lines (for a terminal).
-    /// - Throws: `IngestError` (events, config), `TrainingError`, or the model file's write error.
+    /// - Parameter logger: Gets timing lines at info level (silent by default).
+    /// - Throws: `IngestError` (events, config), `ScoringError` (`.tooFewObservationDates`,
+    ///   `.oneClass`, `.noUsableFeatures`), `NumericsError`, or the model file's write error.
     public static func fromEvents(_ o: EventsOptions, logger: Logger = RetainLog.silent) throws -> EventsReport {
         let started = DispatchTime.now().uptimeNanoseconds
         var cfg = try o.input.loadConfig()
@@ -126,8 +103,9 @@ public enum Training {
     /// (missing → the training median); risk thresholds are the 90th and 70th percentiles of the
     /// training probabilities, and the drift reference is the training rows.
     ///
-    /// - Parameter progress: Called with timing lines (for a terminal).
-    /// - Throws: `TrainingInputError`, the table reader's `IngestError`, `NumericsError` (e.g. separable data without a penalty).
+    /// - Parameter logger: Gets timing lines at info level (silent by default).
+    /// - Throws: `ScoringError` (`.noLabelColumn`, `.badLabel`, `.noWeightColumn`, `.badWeight`,
+    ///   `.noFeatureColumns`), the table reader's `IngestError`, `NumericsError` (e.g. separable data without a penalty).
     /// - Complexity: O(n·p²) per Newton iteration; writing the model adds O(n·p·log n).
     public static func fromTable(_ o: TableOptions, logger: Logger = RetainLog.silent) throws -> TableReport {
         let name = o.path
@@ -137,23 +115,23 @@ public enum Training {
                         Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         logger.info("\(message)")
         guard table.columnNames.contains(o.label) else {
-            throw TrainingInputError.noLabelColumn(file: name, label: o.label, columns: table.columnNames)
+            throw ScoringError.noLabelColumn(file: name, label: o.label, columns: table.columnNames)
         }
         var (y, rest) = try table.removingColumn(o.label)
         if let bad = y.firstIndex(where: { $0 != 0 && $0 != 1 }) {
-            throw TrainingInputError.badLabel(file: name, line: line(bad, o.path), column: o.label, value: text(y[bad]))
+            throw ScoringError.badLabel(file: name, line: line(bad, o.path), column: o.label, value: text(y[bad]))
         }
         var weights: [Double]?
         if let column = o.sampleWeightColumn {
-            guard rest.columnNames.contains(column) else { throw TrainingInputError.noWeightColumn(file: name, column: column) }
+            guard rest.columnNames.contains(column) else { throw ScoringError.noWeightColumn(file: name, column: column) }
             let (w, r) = try rest.removingColumn(column)
             if let bad = w.firstIndex(where: { !($0 >= 0) }) {
-                throw TrainingInputError.badWeight(file: name, line: line(bad, o.path), column: column, value: text(w[bad]))
+                throw ScoringError.badWeight(file: name, line: line(bad, o.path), column: column, value: text(w[bad]))
             }
             weights = w
             rest = r
         }
-        guard rest.columnCount > 0 else { throw TrainingInputError.noFeatureColumns(file: name, withID: o.idColumn != nil) }
+        guard rest.columnCount > 0 else { throw ScoringError.noFeatureColumns(file: name, withID: o.idColumn != nil) }
         let x = try Matrix(rows: rest.rowCount, columns: rest.columnCount, values: rest.values)
         if o.out == nil { rest.values = [] }  // the model file needs them (medians, drift reference); otherwise free them
         let settings = LogisticRegression(c: o.c, tolerance: o.tolerance, maxIterations: o.maxIterations, classWeight: o.classWeight)

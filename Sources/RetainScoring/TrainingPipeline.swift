@@ -5,23 +5,6 @@ import RetainIngest
 import RetainFeatures
 import RetainNumerics
 
-/// Errors from training on an event history.
-public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
-    case noLabel
-    case tooFewDates(snapshots: Int, holdout: Int)
-    case oneClass(part: String, rows: Int)
-    case noUsableFeatures
-
-    public var description: String {
-        switch self {
-        case .noLabel: return "the feature matrix has no 'churned' label column; build it with labels."
-        case .tooFewDates(let s, let h): return "\(s) observation dates with \(h) held out leave no training date; use more observation dates or hold out fewer."
-        case .oneClass(let part, let rows): return "the \(part) rows (\(rows)) hold only one class (all churned or none); choose another as-of date or horizon, or more observation dates."
-        case .noUsableFeatures: return "every feature is constant or missing on the training rows; nothing to fit."
-        }
-    }
-}
-
 /// How a churn model is trained from snapshots of an event history.
 public struct TrainingSettings: Sendable, Equatable {
     /// Label horizon in days.
@@ -157,21 +140,24 @@ public enum TrainingPipeline {
 
     /// Fits the model: preprocessing and C on the training dates, holdout metrics and Platt
     /// calibration on the held-out dates, then a refit on all dates with the chosen C.
+    ///
+    /// - Throws: `ScoringError.noChurnLabel`, `.tooFewObservationDates`, `.oneClass`,
+    ///   `.noUsableFeatures`, or `NumericsError` from a fit.
     public static func train(_ m: FeatureMatrix, asOf: Double, config: FeatureConfig, settings: TrainingSettings,
                              createdAt: String, toolVersion: String) throws -> TrainingResult {
         let started = DispatchTime.now().uptimeNanoseconds
-        guard let labelColumn = m.names.lastIndex(of: "churned") else { throw TrainingError.noLabel }
+        guard let labelColumn = m.names.lastIndex(of: "churned") else { throw ScoringError.noChurnLabel }
         let p = m.names.count
         let y = (0..<m.rowCount).map { m.values[$0 * p + labelColumn] }
         let candidates = m.names.indices.filter { $0 != labelColumn }
         let dates = settings.observationDates(asOf: asOf)
         guard settings.holdout >= 1, settings.holdout < dates.count else {
-            throw TrainingError.tooFewDates(snapshots: settings.snapshots, holdout: settings.holdout)
+            throw ScoringError.tooFewObservationDates(snapshots: settings.snapshots, holdout: settings.holdout)
         }
         let (trainRows, holdoutRows) = split(m, dates: dates, holdout: settings.holdout)
-        for (part, rows) in [("training", trainRows), ("held-out", holdoutRows)] {
+        for (part, rows) in [(ScoringError.TrainingRows.training, trainRows), (.heldOut, holdoutRows)] {
             let pos = rows.reduce(0) { $0 + (y[$1] == 1 ? 1 : 0) }
-            if pos == 0 || pos == rows.count { throw TrainingError.oneClass(part: part, rows: rows.count) }
+            if pos == 0 || pos == rows.count { throw ScoringError.oneClass(part: part, rows: rows.count) }
         }
         var notes = [
             "Missing values are replaced by the training median of the column.",
@@ -215,14 +201,14 @@ public enum TrainingPipeline {
                 settings.cGrid.map { String(format: "%g", $0) }.joined(separator: ", ") + "; best mean validation log loss " +
                 String(format: "%.5f", cScores.first { $0.c == chosenC }!.logLoss) + String(format: " at C = %g", chosenC)
         } else {
-            cSelection = "C = 1 (fallback): fewer than 2 usable forward-chaining folds (\(usable.count)); add --snapshots for cross-validation"
+            cSelection = "C = 1 (fallback): fewer than 2 usable forward-chaining folds (\(usable.count)); more observation dates (snapshots) give cross-validation"
             notes.append(cSelection)
             warnings.append("note: " + cSelection)
         }
 
         // Holdout evaluation with the training-dates model.
         let prep = Preprocessing.fit(m, rows: trainRows, columns: candidates)
-        guard !prep.columns.isEmpty else { throw TrainingError.noUsableFeatures }
+        guard !prep.columns.isEmpty else { throw ScoringError.noUsableFeatures }
         if !prep.dropped.isEmpty { notes.append("Dropped constant columns: " + prep.dropped.joined(separator: ", ")) }
         let xt = try prep.design(m, rows: trainRows), xh = try prep.design(m, rows: holdoutRows)
         let yt = trainRows.map { y[$0] }, yh = holdoutRows.map { y[$0] }

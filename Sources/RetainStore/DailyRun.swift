@@ -37,7 +37,7 @@ public enum DailyRun {
     /// - Parameter phase: Called after each step with its name (the scoring steps, then "csv",
     ///   "history records", "history write"), e.g. to time them.
     /// - Throws: ``DailyScoring/run(phase:)``'s errors, `IOError` when the CSV cannot be
-    ///   written, `ScoreHistoryError` from the history.
+    ///   written, `StoreError` from the history.
     public static func run(_ options: Options, phase: (String) -> Void = { _ in }) throws -> Report {
         let started = DispatchTime.now().uptimeNanoseconds
         let result = try options.scoring.run(phase: phase)

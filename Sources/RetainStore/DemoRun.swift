@@ -86,28 +86,15 @@ public enum DemoRun {
         }
     }
 
-    /// Why the demo cannot start.
-    public enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
-        /// No `datasets/sample/events.csv` under the root.
-        case noSample(directory: String)
-
-        public var description: String {
-            switch self {
-            case .noSample(let directory):
-                return "no sample at \(directory): run the demo from the project's root, or give the directory that holds datasets/sample."
-            }
-        }
-    }
-
     /// Runs the five steps.
     ///
     /// - Parameter logger: Gets each step's name as it starts (info) and its warnings.
-    /// - Throws: `DemoRun.Problem.noSample`, and any step's own error.
+    /// - Throws: `StoreError.noSample`, and any step's own error.
     public static func run(_ o: Options, logger: Logger = RetainLog.silent) throws -> Report {
         let started = DispatchTime.now().uptimeNanoseconds
         let events = (o.sample as NSString).appendingPathComponent("events.csv")
         let customers = (o.sample as NSString).appendingPathComponent("customers.csv")
-        guard FileManager.default.fileExists(atPath: events) else { throw Problem.noSample(directory: o.sample) }
+        guard FileManager.default.fileExists(atPath: events) else { throw StoreError.noSample(directory: o.sample) }
         do {
             try FileManager.default.createDirectory(atPath: o.out, withIntermediateDirectories: true)
         } catch {

@@ -97,7 +97,7 @@ public struct ListExport: Sendable {
     /// Writes the lists of `date` from `history` into `directory` (created, mode 0700, if missing).
     ///
     /// - Returns: The manifest, also written as `manifest.json`.
-    /// - Throws: `ScoreHistoryError.unknownDate`, `.unknownList`; `IOError.writeFailed`.
+    /// - Throws: `StoreError.unknownDate`, `.unknownList`; `IOError.writeFailed`.
     /// - Complexity: O(n · lists) for n records on the day.
     @discardableResult
     public func write(from history: ScoreHistory, date: String, to directory: String) throws -> ExportManifest {

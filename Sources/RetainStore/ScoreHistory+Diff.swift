@@ -64,7 +64,7 @@ extension ScoreHistory {
     ///   - margin: Hysteresis margin in probability (0 … 1; default 0: the flag alone).
     ///   - threshold: The at-risk threshold; nil infers it per day as the lowest probability
     ///     among records flagged `at_risk` (right when the scorer flags p ≥ threshold).
-    /// - Throws: `ScoreHistoryError.unknownDate`.
+    /// - Throws: `StoreError.unknownDate`.
     /// - Complexity: O(n log n) in the rows of the two days, plus the at-risk walk with a margin.
     public func diff(from: String, to: String, margin: Double = 0, threshold: Double? = nil) throws -> ScoreDiff {
         let a = try records(date: from)
@@ -105,7 +105,7 @@ extension ScoreHistory {
     /// walked from the first scored day, where `t(d)` is `threshold` or, when nil, the lowest
     /// probability among the records flagged `at_risk` on `d` (the last known one when none is).
     ///
-    /// - Throws: `ScoreHistoryError.unknownDate`.
+    /// - Throws: `StoreError.unknownDate`.
     public func members(of list: ScoreList, date: String, margin: Double = 0, threshold: Double? = nil) throws -> Set<String> {
         try members(of: list, date: date, records: records(date: date), margin: margin, threshold: threshold)
     }

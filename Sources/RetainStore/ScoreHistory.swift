@@ -45,11 +45,11 @@ public final class ScoreHistory {
     /// - Parameters:
     ///   - path: The SQLite file.
     ///   - create: Create the file when missing (default). Readers pass `false`.
-    /// - Throws: `ScoreHistoryError.missingDatabase`, `.sqlite`, `.newerSchema`.
+    /// - Throws: `StoreError.missingDatabase`, `.sqlite`, `.newerSchema`.
     public init(path: String, create: Bool = true) throws {
         self.path = path
         if !create && !FileManager.default.fileExists(atPath: path) {
-            throw ScoreHistoryError.missingDatabase(path: path)
+            throw StoreError.missingDatabase(path: path)
         }
         do {
             db = try SQLiteDatabase(path: path, mode: .readWrite(create: create))
@@ -108,15 +108,15 @@ public final class ScoreHistory {
     ///   - records: One per customer; each record's `date` must be `date` or empty.
     ///   - date: The scoring date (`YYYY-MM-DD`).
     ///   - modelID: The model that scored the day (stored for every row; overrides the records').
-    /// - Throws: `ScoreHistoryError.invalidRecords` (wrong date, a customer twice), `.sqlite`.
+    /// - Throws: `StoreError.invalidRecords` (wrong date, a customer twice), `.sqlite`.
     /// - Complexity: O(n log n) for n records. A million-row day: about 4–6 s to write or replace
     ///   (optimised build, shared 2-core machine; most of it the two B-tree indexes).
     public func write(_ records: [ScoreRecord], date: String, modelID: String) throws {
         guard Self.isDate(date) else {
-            throw ScoreHistoryError.invalidRecords(reason: "date '\(date)' is not YYYY-MM-DD")
+            throw StoreError.invalidRecords(reason: "date '\(date)' is not YYYY-MM-DD")
         }
         if let bad = records.firstIndex(where: { !$0.date.isEmpty && $0.date != date }) {
-            throw ScoreHistoryError.invalidRecords(reason: "record \(bad + 1) is dated \(records[bad].date), not \(date)")
+            throw StoreError.invalidRecords(reason: "record \(bad + 1) is dated \(records[bad].date), not \(date)")
         }
         try guarded {
             try db.transaction {
@@ -129,7 +129,7 @@ public final class ScoreHistory {
                 insert.bind(date, at: 1)
                 insert.bind(modelID, at: 3)
                 for (i, r) in records.enumerated() {
-                    if let n = failAfterInserts, i >= n { throw ScoreHistoryError.injectedFailure }
+                    if let n = failAfterInserts, i >= n { throw StoreError.injectedFailure }
                     insert.bind(r.customerID, at: 2)
                     insert.bind(r.churnProbability, at: 4)
                     insert.bind(r.riskTier, at: 5)
@@ -141,7 +141,7 @@ public final class ScoreHistory {
                     do {
                         _ = try insert.step()
                     } catch let e as IOError where e.isConstraintViolation {
-                        throw ScoreHistoryError.invalidRecords(reason: "record \(i + 1) repeats a customer already scored on \(date)")
+                        throw StoreError.invalidRecords(reason: "record \(i + 1) repeats a customer already scored on \(date)")
                     }
                     insert.reset()
                 }
@@ -171,17 +171,17 @@ public final class ScoreHistory {
 
     /// The model that scored `date`.
     ///
-    /// - Throws: `ScoreHistoryError.unknownDate` listing the scored dates.
+    /// - Throws: `StoreError.unknownDate` listing the scored dates.
     public func modelID(date: String) throws -> String {
         var out: String?
         try query("SELECT model_id FROM runs WHERE date = ?", [date]) { out = $0.text(0) }
-        guard let out else { throw ScoreHistoryError.unknownDate(date: date, scored: try dates()) }
+        guard let out else { throw StoreError.unknownDate(date: date, scored: try dates()) }
         return out
     }
 
     /// All records of a scored day, by customer id.
     ///
-    /// - Throws: `ScoreHistoryError.unknownDate` listing the scored dates.
+    /// - Throws: `StoreError.unknownDate` listing the scored dates.
     public func records(date: String) throws -> [ScoreRecord] {
         _ = try modelID(date: date)
         return try select(where: "date = ?", order: "customer_id", [date])
@@ -244,12 +244,12 @@ public final class ScoreHistory {
         s.isEmpty ? [] : s.utf8.split(separator: 0x1F, omittingEmptySubsequences: false).map { String(Substring($0)) }
     }
 
-    /// Runs `sql` with text arguments, calling `row` per result row; SQLite errors become ``ScoreHistoryError``.
+    /// Runs `sql` with text arguments, calling `row` per result row; SQLite errors become ``StoreError``.
     private func query(_ sql: String, _ args: [String] = [], _ row: (SQLiteStatement) throws -> Void) throws {
         try guarded { try db.query(sql, args, row) }
     }
 
-    /// Runs `body`, turning the I/O layer's SQLite errors into ``ScoreHistoryError``.
+    /// Runs `body`, turning the I/O layer's SQLite errors into ``StoreError``.
     private func guarded<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch { throw Self.storeError(error, path: path) }
     }
@@ -257,9 +257,9 @@ public final class ScoreHistory {
     /// The history's own error for an error of the SQLite layer (others pass through).
     private static func storeError(_ error: Error, path: String) -> Error {
         switch error {
-        case IOError.sqlite(_, let reason, _): return ScoreHistoryError.sqlite(path: path, reason: reason)
+        case IOError.sqlite(_, let reason, _): return StoreError.sqlite(path: path, reason: reason)
         case IOError.newerSchema(_, let version, let supported):
-            return ScoreHistoryError.newerSchema(path: path, version: version, supported: supported)
+            return StoreError.newerSchema(path: path, version: version, supported: supported)
         default: return error
         }
     }

@@ -63,7 +63,7 @@ public enum ScoreList: Hashable, Sendable, CustomStringConvertible {
     /// Resolves a list name against the lists of a day: `at-risk`, `high-value`, an action id,
     /// a segment name (exact, then ignoring case), or the explicit `action:ID` / `segment:NAME`.
     ///
-    /// - Throws: `ScoreHistoryError.unknownList` with the valid names.
+    /// - Throws: `StoreError.unknownList` with the valid names.
     public static func resolve(_ name: String, among available: [ScoreList]) throws -> ScoreList {
         if name == "at-risk" { return .atRisk }
         if name == "high-value" { return .highValue }
@@ -74,7 +74,7 @@ public enum ScoreList: Hashable, Sendable, CustomStringConvertible {
         if let hit = available.first(where: {
             if case .segment(let s) = $0 { return s.lowercased() == name.lowercased() }; return false
         }) { return hit }
-        throw ScoreHistoryError.unknownList(name: name, valid: available.map(\.name))
+        throw StoreError.unknownList(name: name, valid: available.map(\.name))
     }
 
     /// Lower-case ASCII letters and digits; anything else becomes `-`.

@@ -46,7 +46,7 @@ extension ScoreHistory {
     /// dates in order: a test and migration path.
     ///
     /// - Returns: The records and days written.
-    /// - Throws: `IngestError.cannotRead`, `ScoreHistoryError.notARecord` naming the line, and the history's errors.
+    /// - Throws: `IngestError.cannotRead`, `StoreError.notARecord` naming the line, and the history's errors.
     public static func importJSONL(path: String, into db: String) throws -> (records: Int, days: Int) {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
@@ -56,7 +56,7 @@ extension ScoreHistory {
         let decoder = JSONDecoder()
         for (i, line) in text.split(whereSeparator: \.isNewline).enumerated() where !line.allSatisfy(\.isWhitespace) {
             do { let r = try decoder.decode(ScoreRecord.self, from: Data(line.utf8)); byDate[r.date, default: []].append(r) } catch {
-                throw ScoreHistoryError.notARecord(file: path, line: i + 1, reason: "\(error)")
+                throw StoreError.notARecord(file: path, line: i + 1, reason: "\(error)")
             }
         }
         let history = try ScoreHistory(path: db)

@@ -5,7 +5,7 @@ import RetainScoring
 
 /// `retain clv --events FILE --calibration-end DATE …`: buy-till-you-die purchase model + Gamma-Gamma
 /// spend model on the purchase events, per-customer expected purchases, P(alive) and CLV.
-struct CLVCommand: ParsableCommand {
+struct CLVCommand: AdvisedCommand {
     static let configuration = CommandConfiguration(
         commandName: "clv",
         abstract: "Fit customer-lifetime-value models (BG/NBD, MBG/NBD or Pareto/NBD + Gamma-Gamma) to purchase events.",
@@ -88,21 +88,14 @@ struct CLVCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func execute() throws {
         var options = CLVAnalysis.Options(input: try data.requiredInput(), format: cdnow ? .cdnow : .eventLog,
                                           calibrationEnd: Int(try parseDate(calibrationEnd, option: "--calibration-end") / 86_400),
                                           holdoutEnd: try holdoutEnd.map { Int(try parseDate($0, option: "--holdout-end") / 86_400) })
         options.timeUnit = timeUnit; options.model = model; options.out = out
         options.horizon = horizon; options.horizonUnit = horizonUnit; options.discount = discount
-        let r: CLVAnalysis.Report
-        do {
-            r = try CLVAnalysis.fit(options) {
-                switch $0 { case .progress(let line): Console.progress(line); case .notice(let line): Console.info(line) }
-            }
-        } catch CLVError.noPurchaseEvents(let source, let types) {
-            throw CLIError("\(source) has no purchase events: none of its event types (\(CLVError.list(types))) has the role purchase. Map your purchase event type to it with --role purchase=EVENT_TYPE, or roles: {purchase: EVENT_TYPE} in the --config file.")
-        } catch CLVError.calibrationBeforeFirstPurchase(let end, let first) {
-            throw CLIError("--calibration-end \(end) is before the first purchase (\(first)): no customer has a purchase in the calibration period. Choose a later date.")
+        let r = try CLVAnalysis.fit(options) {
+            switch $0 { case .progress(let line): Console.progress(line); case .notice(let line): Console.info(line) }
         }
         if json { try Console.printJSON(r) } else { printReport(r) }
     }

@@ -5,7 +5,7 @@ import RetainFeatures
 import RetainScoring
 
 /// `retain cohorts --events FILE [--customers FILE] --by month`: the cohort retention triangle.
-struct CohortsCommand: ParsableCommand {
+struct CohortsCommand: AdvisedCommand {
     static let configuration = CommandConfiguration(
         commandName: "cohorts",
         abstract: "Build the cohort triangle: customers by signup (or first-activity) month x months since.",
@@ -34,7 +34,7 @@ struct CohortsCommand: ParsableCommand {
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case csv, json }
 
-    func run() throws {
+    func execute() throws {
         let input = try data.requiredInput()
         let config = try input.loadConfig()
         let report = try CohortsReport.compute(reader: try input.reader(config, rejectsPath: nil), roles: config.roles, by: by,

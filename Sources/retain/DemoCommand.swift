@@ -3,7 +3,7 @@ import Foundation
 import RetainStore
 
 /// `retain demo`: the whole daily workflow on the bundled sample, with a short summary.
-struct DemoCommand: ParsableCommand {
+struct DemoCommand: AdvisedCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run features → train → segment → score → export on the bundled sample and summarise.",
@@ -30,7 +30,7 @@ struct DemoCommand: ParsableCommand {
         _ = try parseDate(asOf, option: "--as-of")
     }
 
-    func run() throws {
+    func execute() throws {
         let report = try DemoRun.run(DemoRun.Options(root: data, out: out, asOf: asOf, createdAt: Console.now(), toolVersion: RetainVersion.string),
                                      logger: Console.logger)
         for warning in report.warnings { Console.info(warning) }

@@ -2,7 +2,7 @@ import ArgumentParser
 import RetainStore
 
 /// `retain diff --db retain.sqlite --from DATE --to DATE [--margin 0.05] [--json]`.
-struct DiffCommand: ParsableCommand {
+struct DiffCommand: AdvisedCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Who entered or left each list between two scored days, and who moved between segments (with why).",
@@ -40,13 +40,9 @@ struct DiffCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func execute() throws {
         let history = try ScoreHistory(path: db, create: false)
-        let diff: ScoreDiff
-        do { diff = try history.diff(from: from, to: to, margin: margin, threshold: threshold) } catch let e as ScoreHistoryError {
-            if case .unknownDate = e { throw ValidationError(e.description) }
-            throw e
-        }
+        let diff = try history.diff(from: from, to: to, margin: margin, threshold: threshold)
         if json { return try Console.printJSON(diff) }
         print("\(diff.from) → \(diff.to)" + (diff.margin > 0 ? "  (at-risk hysteresis margin \(diff.margin))" : ""))
         print("list                      entered     left   stayed")

@@ -6,7 +6,7 @@ import RetainStore
 extension ExportFormat: ExpressibleByArgument {}
 
 /// `retain export --db retain.sqlite --date DATE [--list NAME ...] [--new-only] [--format csv|jsonl] --out DIR`.
-struct ExportCommand: ParsableCommand {
+struct ExportCommand: AdvisedCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write the marketing lists of a scored day: one file per list, atomically, mode 0600, with a manifest.",
@@ -47,17 +47,11 @@ struct ExportCommand: ParsableCommand {
         guard margin >= 0 && margin < 1 else { throw ValidationError("--margin must be in [0, 1), got \(margin).") }
     }
 
-    func run() throws {
+    func execute() throws {
         let history = try ScoreHistory(path: db, create: false)
         let attributes = try customers.map { CustomerAttributes(try Customers.read(path: $0)) }
         let export = ListExport(lists: list.isEmpty ? nil : list, newOnly: newOnly, format: format, attributes: attributes, margin: margin)
-        let manifest: ExportManifest
-        do { manifest = try export.write(from: history, date: date, to: out) } catch let e as ScoreHistoryError {
-            switch e {
-            case .unknownDate, .unknownList: throw ValidationError(e.description)
-            default: throw e
-            }
-        }
+        let manifest = try export.write(from: history, date: date, to: out)
         for entry in manifest.lists {
             print("\(Console.pad(entry.list, 24))  \(Console.pad(String(entry.rows), 8, right: true))  \((out as NSString).appendingPathComponent(entry.file))")
         }

@@ -4,7 +4,7 @@ import RetainIngest
 import RetainFeatures
 
 /// `retain features --events FILE --as-of DATE --out FEATURES.csv`: point-in-time feature vectors.
-struct FeaturesCommand: ParsableCommand {
+struct FeaturesCommand: AdvisedCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
         abstract: "Build point-in-time customer feature vectors (and churn labels) from an event log.",
@@ -56,7 +56,7 @@ struct FeaturesCommand: ParsableCommand {
         return d
     }
 
-    func run() throws {
+    func execute() throws {
         let input = try data.requiredInput()
         let settings = FeatureRun.Settings(asOf: try parseDate(asOf, option: "--as-of"), label: label, churn: churn, horizon: horizon,
                                            snapshots: snapshots, everyDays: try everyDays())

@@ -3,7 +3,7 @@ import Foundation
 import RetainSample
 
 /// `retain generate --customers N --days D --out DIR`: the deterministic sample event log.
-struct GenerateCommand: ParsableCommand {
+struct GenerateCommand: AdvisedCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Generate a realistic, deterministic sample event log and customers table.",
@@ -48,14 +48,10 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func validate() throws {
-        do {
-            try generator.validate()
-        } catch let error as SampleError {
-            throw ValidationError("--" + "\(error)".replacingOccurrences(of: "churn share", with: "churn-share"))
-        }
+        do { try generator.validate() } catch { throw ErrorAdvice.translate(error) }
     }
 
-    func run() throws {
+    func execute() throws {
         let r = try generator.write(toDirectory: out, gzip: gzip)
         if json { return try Console.printJSON(r) }
         let s = r.summary, n = SampleReport.grouped

@@ -2,7 +2,7 @@ import ArgumentParser
 import RetainStore
 
 /// `retain history --db retain.sqlite --customer ID [--json]`: one customer's score trajectory.
-struct HistoryCommand: ParsableCommand {
+struct HistoryCommand: AdvisedCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "Show one customer's daily scores from the score history: date, probability, tier, segment, action.",
@@ -28,7 +28,7 @@ struct HistoryCommand: ParsableCommand {
         if customer == nil && importJSONL == nil { throw ValidationError("--customer is required.") }
     }
 
-    func run() throws {
+    func execute() throws {
         if let importJSONL {
             let (records, days) = try ScoreHistory.importJSONL(path: importJSONL, into: db)
             return Console.info("Imported \(records) records for \(days) days into \(db).")

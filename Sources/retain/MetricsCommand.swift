@@ -3,7 +3,7 @@ import RetainIngest
 import RetainFeatures
 
 /// `retain metrics --events FILE --from DATE --to DATE [--by month|week]`: engagement KPIs of a period.
-struct MetricsCommand: ParsableCommand {
+struct MetricsCommand: AdvisedCommand {
     static let configuration = CommandConfiguration(
         commandName: "metrics",
         abstract: "Compute the engagement KPIs marketing tracks (churn, retention, NPS, CSAT, CTR, ...) for a period.",
@@ -55,7 +55,7 @@ struct MetricsCommand: ParsableCommand {
         if let conversion { guard !conversion.isEmpty else { throw ValidationError("--conversion needs an event type, e.g. --conversion purchase.") } }
     }
 
-    func run() throws {
+    func execute() throws {
         let input = try data.requiredInput()
         let config = try input.loadConfig()
         let settings = MetricsReport.Settings(

@@ -10,20 +10,20 @@ struct ModelsCommand: ParsableCommand {
         subcommands: [List.self, Show.self]
     )
 
-    struct List: ParsableCommand {
+    struct List: AdvisedCommand {
         static let configuration = CommandConfiguration(abstract: "List the model files in a directory: kind, as-of date and key metrics.")
 
         @Option(name: .long, help: ArgumentHelp("Directory to list.", valueName: "dir"))
         var dir: String = "models"
 
-        func run() throws {
+        func execute() throws {
             let entries = try ModelCatalog.list(directory: dir)
             if entries.isEmpty { print("No .json files in \(dir).") }
             for entry in entries { print(entry.line) }
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AdvisedCommand {
         static let configuration = CommandConfiguration(abstract: "Show one model file: training data, metrics, thresholds and coefficients (or segments, or CLV parameters).")
 
         @Argument(help: ArgumentHelp("The model file (models/NAME.json).", valueName: "model"))
@@ -32,7 +32,7 @@ struct ModelsCommand: ParsableCommand {
         @Flag(name: .long, help: "Print the verified model file as JSON.")
         var json = false
 
-        func run() throws {
+        func execute() throws {
             let m = try AnyModel.load(path: model)
             if json {
                 FileHandle.standardOutput.write(try m.encoded())
@@ -41,14 +41,5 @@ struct ModelsCommand: ParsableCommand {
                 print(m.details(path: model))
             }
         }
-    }
-}
-
-/// Loads a model file for an option, turning a model of the wrong kind into advice naming the
-/// option that takes it: "m.json is a segment model, not a churn model; give it to --segments, and a churn model to --model."
-func loadModel<T>(option: String, _ load: () throws -> T) throws -> T {
-    do { return try load() } catch let BundleError.wrongKind(path, found, expected) {
-        let other = [ModelKind.churn: "--model", .segments: "--segments"][found].map { "give it to \($0), and " } ?? ""
-        throw CLIError("\(path) is a \(found.displayName), not a \(expected.displayName); \(other)give a \(expected.displayName) to \(option).")
     }
 }

@@ -4,7 +4,7 @@ import RetainScoring
 import RetainStore
 
 /// `retain score --events FILE --model MODEL.json --as-of DATE`: daily churn scores, flags, actions and reasons.
-struct ScoreCommand: ParsableCommand {
+struct ScoreCommand: AdvisedCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
         abstract: "Score every customer as of a date: churn probability, risk tier, value, segment, flags, action and reasons.",
@@ -77,7 +77,7 @@ struct ScoreCommand: ParsableCommand {
         guard (0...1).contains(highValueFraction) else { throw ValidationError("--high-value-fraction must be between 0 and 1, got \(highValueFraction).") }
     }
 
-    func run() throws {
+    func execute() throws {
         let phase = Console.phaseTimer()
         let (bundle, segmentBundle) = try loadBundles()  // the one bundle-loading call
         var options = ScoringOptions()
@@ -105,8 +105,6 @@ struct ScoreCommand: ParsableCommand {
 
     /// The churn bundle (--model) and the segment bundle (--segments).
     private func loadBundles() throws -> (ModelBundle, SegmentBundle?) {
-        let bundle = try loadModel(option: "--model") { try ModelBundle.load(path: model) }
-        let segmentBundle = try segments.map { path in try loadModel(option: "--segments") { try SegmentBundle.load(path: path) } }
-        return (bundle, segmentBundle)
+        (try ModelBundle.load(path: model), try segments.map { try SegmentBundle.load(path: $0) })
     }
 }

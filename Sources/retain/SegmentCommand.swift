@@ -4,7 +4,7 @@ import RetainScoring
 
 /// `retain segment --features FILE.csv --k K …`: k-means segments on a prepared feature table;
 /// `retain segment --events FILE --as-of DATE --k K|auto --out models/NAME-segments.json`: from event history.
-struct SegmentCommand: ParsableCommand {
+struct SegmentCommand: AdvisedCommand {
     static let configuration = CommandConfiguration(
         commandName: "segment",
         abstract: "Segment customers with k-means on event history (--events) or a prepared feature table (--features).",
@@ -86,24 +86,18 @@ struct SegmentCommand: ParsableCommand {
         guard tol >= 0 else { throw ValidationError("--tol must be >= 0, got \(tol).") }
     }
 
-    func run() throws {
+    func execute() throws {
         let report: any WorkflowReport
-        do {
-            if let input = data.input, let asOf, let out {
-                report = try SegmentationRun.fromEvents(SegmentationRun.EventsOptions(
-                    input: input, asOf: try parseDate(asOf, option: "--as-of"), k: kText == "auto" ? nil : k, seed: seed, out: out,
-                    createdAt: Console.now(), toolVersion: RetainVersion.string))
-            } else {
-                let wanted = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-                report = try SegmentationRun.fromTable(SegmentationRun.TableOptions(
-                    path: features ?? "", columns: wanted, idColumn: id, k: k, seed: seed, restarts: nInit, initialCentres: initCentres,
-                    maxIterations: maxIter, tolerance: tol, standardize: standardize, out: out,
-                    createdAt: Console.now(), toolVersion: RetainVersion.string), logger: Console.logger)
-            }
-        } catch let e as SegmentationError {  // the library's words, plus the option to change
-            if case .tooFewRows = e { throw CLIError("\(e) Lower --k or add data.") }
-            if case .centreCount(let file, let found, _) = e { throw CLIError("\(file) has \(found) centres, --k is \(k).") }
-            throw CLIError("\(e)")
+        if let input = data.input, let asOf, let out {
+            report = try SegmentationRun.fromEvents(SegmentationRun.EventsOptions(
+                input: input, asOf: try parseDate(asOf, option: "--as-of"), k: kText == "auto" ? nil : k, seed: seed, out: out,
+                createdAt: Console.now(), toolVersion: RetainVersion.string))
+        } else {
+            let wanted = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+            report = try SegmentationRun.fromTable(SegmentationRun.TableOptions(
+                path: features ?? "", columns: wanted, idColumn: id, k: k, seed: seed, restarts: nInit, initialCentres: initCentres,
+                maxIterations: maxIter, tolerance: tol, standardize: standardize, out: out,
+                createdAt: Console.now(), toolVersion: RetainVersion.string), logger: Console.logger)
         }
         if json { try Console.printJSON(report) } else { print(report.text) }
     }

@@ -2,7 +2,7 @@ import ArgumentParser
 import RetainScoring
 
 /// `retain selftest`: reproduces published reference figures from the bundled data.
-struct SelftestCommand: ParsableCommand {
+struct SelftestCommand: AdvisedCommand {
     static let configuration = CommandConfiguration(
         commandName: "selftest",
         abstract: "Reproduce the published CLV figures (CDNOW) and the KPI worked examples; exit 0 when all match.",
@@ -25,11 +25,8 @@ struct SelftestCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object on stdout instead of the readable table.")
     var json = false
 
-    func run() throws {
-        let r: Selftest.Report
-        do { r = try Selftest.run(data: data) } catch SelftestError.dataNotFound(let folder, _) where folder == nil {
-            throw CLIError("the bundled CDNOW data were not found (looked for datasets/cdnow in the current directory and above the executable). Run from the retain repository, or pass --data DIR (the folder datasets/cdnow).")
-        } catch let e as SelftestError { throw CLIError("--data " + e.description) }
+    func execute() throws {
+        let r = try Selftest.run(data: data)
         if json { try Console.printJSON(r) } else {
             print("retain selftest: published reference figures, reproduced from \(r.data)\n")
             let w = max(44, (r.checks.map(\.name.count).max() ?? 0) + 2)

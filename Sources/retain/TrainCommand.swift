@@ -6,7 +6,7 @@ import RetainScoring
 
 /// `retain train --features FILE.csv --label COLUMN …`: logistic regression on a prepared feature table;
 /// `retain train --events FILE --as-of DATE --out models/NAME.json`: a churn model bundle from event history.
-struct TrainCommand: ParsableCommand {
+struct TrainCommand: AdvisedCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a logistic-regression churn model from event history (--events) or a prepared feature table (--features).",
@@ -109,7 +109,7 @@ struct TrainCommand: ParsableCommand {
         return d
     }
 
-    func run() throws {
+    func execute() throws {
         if let input = data.input, let asOf, let out {
             let report = try Training.fromEvents(Training.EventsOptions(
                 input: input, asOf: try parseDate(asOf, option: "--as-of"), churn: churn, horizonDays: horizon, snapshots: snapshots,

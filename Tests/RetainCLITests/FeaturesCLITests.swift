@@ -114,13 +114,16 @@ final class FeaturesCLITests: XCTestCase {
         let out = tmp.appendingPathComponent("f.csv").path
         let early = try runRetain(["features", "--events", events, "--as-of", "2024-01-01", "--out", out])
         XCTAssertEqual(early.status, 1)
-        XCTAssertTrue(early.stderr.contains("has no events before 2024-01-01"), early.stderr)
+        XCTAssertTrue(early.stderr.contains("has no events before 2024-01-01: nothing to build features from. Check --as-of (features use only events before it)."), early.stderr)
         let bad = try runRetain(["features", "--events", events, "--as-of", "2025-02-30", "--out", out])
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.stderr.contains("--as-of '2025-02-30' is not a date"), bad.stderr)
         let role = try runRetain(["features", "--events", events, "--as-of", "2025-06-01", "--out", out, "--role", "sessions=x"])
         XCTAssertEqual(role.status, 1)
-        XCTAssertTrue(role.stderr.contains("unknown role 'sessions'"), role.stderr)
+        XCTAssertTrue(role.stderr.contains("Error: --role sessions=x: unknown role 'sessions'. Roles: purchase,"), role.stderr)
+        let assignment = try runRetain(["features", "--events", events, "--as-of", "2025-06-01", "--out", out, "--role", "session"])
+        XCTAssertEqual(assignment.status, 1)
+        XCTAssertTrue(assignment.stderr.contains("Error: --role session: expected ROLE=EVENT_TYPE, e.g. --role session=session_end."), assignment.stderr)
     }
 
     func testGeneratedGzipLogIsReadByFeatures() throws {

@@ -126,6 +126,16 @@ final class ScoreCLITests: XCTestCase {
         XCTAssertTrue(badRows.stderr.contains("fail"), badRows.stderr)
     }
 
+    func testModelOfTheWrongKindNamesTheOptionThatTakesIt() throws {
+        let events = Self.sample.appendingPathComponent("events.csv").path
+        let asSegments = try runRetain(["score", "--events", events, "--model", Self.churn, "--segments", Self.churn, "--as-of", "2025-12-01"])
+        XCTAssertEqual(asSegments.status, 1)
+        XCTAssertTrue(asSegments.stderr.contains("Error: \(Self.churn) is a churn model, not a segment model; give it to --model, and give a segment model to --segments."), asSegments.stderr)
+        let asModel = try runRetain(["score", "--events", events, "--model", Self.segments, "--as-of", "2025-12-01"])
+        XCTAssertEqual(asModel.status, 1)
+        XCTAssertTrue(asModel.stderr.contains("Error: \(Self.segments) is a segment model, not a churn model; give it to --segments, and give a churn model to --model."), asModel.stderr)
+    }
+
     func testMissingIdColumnOfATableIsAClearError() throws {
         let table = dir.appendingPathComponent("t.csv").path
         try "customer_id,recency_days\nA,3\n".write(toFile: table, atomically: true, encoding: .utf8)

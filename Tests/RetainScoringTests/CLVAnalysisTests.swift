@@ -121,7 +121,7 @@ final class CLVAnalysisTests: XCTestCase {
         let events = try cdnowAsEvents(type: "order_paid")
         var options = CLVAnalysis.Options(input: EventInput(events: events), calibrationEnd: Self.calibrationEnd)
         XCTAssertThrowsError(try CLVAnalysis.fit(options)) { error in
-            XCTAssertEqual(error as? CLVError, .noPurchaseEvents(source: events, eventTypes: ["order_paid", "session"]))
+            XCTAssertEqual(error as? ScoringError, .noPurchaseEvents(source: events, eventTypes: ["order_paid", "session"]))
             XCTAssertEqual("\(error)", "\(events) has no purchase events: none of its event types (order_paid, session) has the role purchase. Map your purchase event type to that role (roles: {purchase: EVENT_TYPE} in the config).")
         }
         options.input.roles = ["purchase=order_paid"]
@@ -242,7 +242,7 @@ final class CLVAnalysisTests: XCTestCase {
         var options = cdnowOptions(holdout: false)
         options.calibrationEnd = Timestamp.daysFromCivil(year: 1996, month: 12, day: 31)
         XCTAssertThrowsError(try CLVAnalysis.fit(options)) { error in
-            XCTAssertEqual(error as? CLVError, .calibrationBeforeFirstPurchase(calibrationEnd: "1996-12-31", firstPurchase: "1997-01-01"))
+            XCTAssertEqual(error as? ScoringError, .calibrationBeforeFirstPurchase(calibrationEnd: "1996-12-31", firstPurchase: "1997-01-01"))
             XCTAssertEqual("\(error)", "the calibration end 1996-12-31 is before the first purchase (1997-01-01): no customer has a purchase in the calibration period. Choose a later date.")
         }
     }
@@ -250,17 +250,17 @@ final class CLVAnalysisTests: XCTestCase {
     func testSettingsThatCannotWorkThrowWithoutNamingFlags() throws {
         var options = cdnowOptions()
         options.holdoutEnd = Self.calibrationEnd
-        XCTAssertThrowsError(try CLVAnalysis.fit(options)) { XCTAssertEqual($0 as? CLVError, .holdoutNotAfterCalibration(holdoutEnd: "1997-09-30", calibrationEnd: "1997-09-30")) }
+        XCTAssertThrowsError(try CLVAnalysis.fit(options)) { XCTAssertEqual($0 as? ScoringError, .holdoutNotAfterCalibration(holdoutEnd: "1997-09-30", calibrationEnd: "1997-09-30")) }
         options = cdnowOptions()
         options.horizon = 0
         XCTAssertThrowsError(try CLVAnalysis.fit(options)) { XCTAssertEqual("\($0)", "the CLV horizon must be at least 1 period, got 0.") }
         options = cdnowOptions()
         options.discount = -1
-        XCTAssertThrowsError(try CLVAnalysis.fit(options)) { XCTAssertEqual($0 as? CLVError, .badDiscount(-1, perUnit: .month)) }
+        XCTAssertThrowsError(try CLVAnalysis.fit(options)) { XCTAssertEqual($0 as? ScoringError, .badDiscount(-1, perUnit: .month)) }
         options = cdnowOptions()
         options.input.config = "x.yaml"
         XCTAssertThrowsError(try CLVAnalysis.fit(options)) { error in
-            XCTAssertEqual(error as? CLVError, .cdnowWithEventSettings)
+            XCTAssertEqual(error as? ScoringError, .cdnowWithEventSettings)
             XCTAssertFalse("\(error)".contains("--"), "\(error)")
         }
     }

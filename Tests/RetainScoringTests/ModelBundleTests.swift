@@ -59,7 +59,7 @@ final class ModelBundleTests: XCTestCase {
         text = text.replacingOccurrences(of: "0.8123456789", with: "0.8123456788")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ModelBundle.load(path: path)) { e in
-            XCTAssertEqual(e as? BundleError, .checksumMismatch(path: path))
+            XCTAssertEqual(e as? ScoringError, .modelChecksumMismatch(path: path))
             XCTAssertTrue("\(e)".contains(path) && "\(e)".contains("changed"), "\(e)")
         }
     }
@@ -69,7 +69,7 @@ final class ModelBundleTests: XCTestCase {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try ModelBundle.load(path: path)) { e in
-            XCTAssertEqual(e as? BundleError, .notJSON(path: path))
+            XCTAssertEqual(e as? ScoringError, .modelNotJSON(path: path))
             XCTAssertTrue("\(e)".contains("truncated"), "\(e)")
         }
     }
@@ -82,7 +82,7 @@ final class ModelBundleTests: XCTestCase {
         }
         try Data(#"{"format": "lifetimes.pickle", "format_version": 1}"#.utf8).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try ModelBundle.load(path: path)) { e in
-            XCTAssertEqual(e as? BundleError, .foreign(path: path, found: "lifetimes.pickle"))
+            XCTAssertEqual(e as? ScoringError, .foreignModel(path: path, found: "lifetimes.pickle"))
         }
     }
 
@@ -91,7 +91,7 @@ final class ModelBundleTests: XCTestCase {
         for format in ["retain.churn-model", "retain.segment-model", "retain.logistic-model", "retain.segments"] {
             try Data(#"{"format": "\#(format)", "format_version": 1, "checksum": ""}"#.utf8).write(to: URL(fileURLWithPath: path))
             XCTAssertThrowsError(try AnyModel.load(path: path)) { e in
-                XCTAssertEqual(e as? BundleError, .oldFormat(path: path, format: format))
+                XCTAssertEqual(e as? ScoringError, .oldModelFormat(path: path, format: format))
                 XCTAssertTrue("\(e)".contains("was written by an older retain (format '\(format)')") && "\(e)".contains("models/README.md"), "\(e)")
             }
         }
@@ -102,7 +102,7 @@ final class ModelBundleTests: XCTestCase {
         let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"format_version\" : 2", with: "\"format_version\" : 3")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ModelBundle.load(path: path)) { e in
-            XCTAssertEqual(e as? BundleError, .unsupportedVersion(path: path, version: 3))
+            XCTAssertEqual(e as? ScoringError, .unsupportedModelVersion(path: path, version: 3))
         }
     }
 
@@ -125,7 +125,7 @@ final class ModelBundleTests: XCTestCase {
         let clv = dir.appendingPathComponent("clv.json").path
         try CLVModelTests.model().write(to: clv)
         XCTAssertThrowsError(try ModelBundle.load(path: clv)) { e in
-            XCTAssertEqual(e as? BundleError, .wrongKind(path: clv, found: .clv, expected: .churn))
+            XCTAssertEqual(e as? ScoringError, .wrongModelKind(path: clv, found: .clv, expected: .churn))
             XCTAssertEqual("\(e)", "\(clv) is a CLV model, not a churn model.")
         }
         let churn = try write(Self.bundle())
@@ -151,7 +151,7 @@ final class ModelBundleTests: XCTestCase {
     func testScoringDataWithoutTheModelsFeaturesNamesTheMissingOnes() throws {
         let m = FeatureMatrix(names: ["recency_days", "tenure_days"], customerIDs: ["a"], asOf: [0], values: [3, 100])
         XCTAssertThrowsError(try Self.bundle().probabilities(m, model: "m.json")) { e in
-            XCTAssertEqual(e as? BundleError, .missingFeatures(model: "m.json", names: ["n_purchase_90d"]))
+            XCTAssertEqual(e as? ScoringError, .missingFeatures(model: "m.json", names: ["n_purchase_90d"]))
             XCTAssertTrue("\(e)".contains("n_purchase_90d"), "\(e)")
         }
     }

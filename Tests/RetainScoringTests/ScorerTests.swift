@@ -72,7 +72,7 @@ final class ScorerTests: XCTestCase {
         let scorer = Scorer(bundle: HandModel.bundle(), modelName: "m.json")
         let bad = ScoringInput(names: ["recency_purchase_days", "nps_last"], customerIDs: ["a"], values: [1, 2])
         XCTAssertThrowsError(try scorer.score(bad)) { e in
-            XCTAssertEqual(e as? BundleError, .missingFeatures(model: "m.json", names: ["trend_login_30d", "tickets_30d"]))
+            XCTAssertEqual(e as? ScoringError, .missingFeatures(model: "m.json", names: ["trend_login_30d", "tickets_30d"]))
         }
     }
 
@@ -126,7 +126,7 @@ final class ScoreCSVTests: XCTestCase {
         try "customer_id,recency_purchase_days,nps_last\nc1,3,4\n".write(to: url, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: url) }
         XCTAssertThrowsError(try Scorer(bundle: HandModel.bundle(), modelName: "m.json").score(csv: url.path, idColumn: "customer_id")) { e in
-            XCTAssertEqual(e as? BundleError, .missingFeatures(model: "m.json", names: ["trend_login_30d", "tickets_30d"]))
+            XCTAssertEqual(e as? ScoringError, .missingFeatures(model: "m.json", names: ["trend_login_30d", "tickets_30d"]))
         }
     }
 }

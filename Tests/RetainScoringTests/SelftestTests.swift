@@ -38,7 +38,7 @@ final class SelftestTests: XCTestCase {
     func testMissingDataSaysWhereItLooked() throws {
         let dir = FileManager.default.temporaryDirectory.path
         XCTAssertThrowsError(try Selftest.run(data: dir)) { error in
-            XCTAssertEqual(error as? SelftestError, .dataNotFound(folder: dir, tried: [dir, dir + "/cdnow", dir + "/datasets/cdnow"]))
+            XCTAssertEqual(error as? ScoringError, .selftestDataNotFound(folder: dir, tried: [dir, dir + "/cdnow", dir + "/datasets/cdnow"]))
             XCTAssertTrue("\(error)".hasPrefix("\(dir): no CDNOW_sample.txt and cdnow_customers_summary_with_transactions.csv there"), "\(error)")
         }
     }

@@ -47,7 +47,7 @@ final class ScoreDiffTests: XCTestCase {
         let h = try history()
         try h.write([record("a", "2025-10-01")], date: "2025-10-01", modelID: "m1")
         XCTAssertThrowsError(try h.diff(from: "2025-10-01", to: "2025-10-09")) {
-            XCTAssertEqual($0 as? ScoreHistoryError, .unknownDate(date: "2025-10-09", scored: ["2025-10-01"]))
+            XCTAssertEqual($0 as? StoreError, .unknownDate(date: "2025-10-09", scored: ["2025-10-01"]))
         }
     }
 

@@ -90,7 +90,7 @@ final class ScoreHistoryTests: XCTestCase {
         try h.write(old, date: "2025-10-01", modelID: "m1")
         h.failAfterInserts = 500
         XCTAssertThrowsError(try h.write(day("2025-10-01", count: 2000, p: 0.9, model: "m2"), date: "2025-10-01", modelID: "m2")) {
-            XCTAssertEqual($0 as? ScoreHistoryError, .injectedFailure)
+            XCTAssertEqual($0 as? StoreError, .injectedFailure)
         }
         XCTAssertEqual(try h.integrityCheck(), "ok")
         XCTAssertEqual(try h.records(date: "2025-10-01"), old)
@@ -144,14 +144,14 @@ final class ScoreHistoryTests: XCTestCase {
         XCTAssertEqual(sqlite3_exec(db, "PRAGMA user_version = 7", nil, nil, nil), SQLITE_OK)
         sqlite3_close(db)
         XCTAssertThrowsError(try ScoreHistory(path: path)) {
-            XCTAssertEqual($0 as? ScoreHistoryError, .newerSchema(path: path, version: 7, supported: 1))
+            XCTAssertEqual($0 as? StoreError, .newerSchema(path: path, version: 7, supported: 1))
         }
     }
 
     func testOpeningAMissingFileForReadingThrowsWithoutCreatingIt() throws {
         let path = try temporaryDirectory(self).appendingPathComponent("none.sqlite").path
         XCTAssertThrowsError(try ScoreHistory(path: path, create: false)) {
-            XCTAssertEqual($0 as? ScoreHistoryError, .missingDatabase(path: path))
+            XCTAssertEqual($0 as? StoreError, .missingDatabase(path: path))
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: path))
     }

@@ -7,7 +7,7 @@ import RetainScoring
 /// Errors from the score history, the day-over-day diff and the list exports.
 ///
 /// Messages never name a customer id or any customer attribute.
-public enum ScoreHistoryError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The database file does not exist (commands that read never create it).
     case missingDatabase(path: String)
     /// SQLite could not open or use the file.
@@ -24,6 +24,8 @@ public enum ScoreHistoryError: Error, Equatable, Sendable, CustomStringConvertib
     case notARecord(file: String, line: Int, reason: String)
     /// Test hook: the write was aborted on purpose mid-transaction.
     case injectedFailure
+    /// The demo found no bundled sample (`datasets/sample/events.csv`) under the given directory.
+    case noSample(directory: String)
 
     public var description: String {
         switch self {
@@ -42,6 +44,8 @@ public enum ScoreHistoryError: Error, Equatable, Sendable, CustomStringConvertib
             return "cannot write scores: \(reason)."
         case .notARecord(let file, let line, let reason):
             return "\(file) line \(line): not a score record (\(reason))."
+        case .noSample(let directory):
+            return "no sample at \(directory): run the demo from the project's root, or give the directory that holds datasets/sample."
         case .injectedFailure:
             return "write aborted by the test hook."
         }
