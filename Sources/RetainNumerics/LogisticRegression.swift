@@ -118,11 +118,11 @@ public struct LogisticRegression: Sendable {
             current = next
             if lambda == 0 {
                 if pass.isSeparated(theta: theta) && decrease >= 0 {
-                    throw NumericsError.diverged("the classes are perfectly separable: without a penalty the coefficients grow without bound. " + Self.separableAdvice)
+                    throw NumericsError.separable(quasi: false)
                 }
                 let wmax = theta.reduce(0) { max($0, abs($1)) }
                 if wmax > 1e8 {
-                    throw NumericsError.diverged("logistic regression diverged: a coefficient passed 1e8 (quasi-separable data). " + Self.separableAdvice)
+                    throw NumericsError.separable(quasi: true)
                 }
             }
         }
@@ -149,7 +149,7 @@ public struct LogisticRegression: Sendable {
         )
     }
 
-    static let separableAdvice = "Fit with a penalty (e.g. --c 1.0), or remove the feature that separates the classes."
+    static let separableAdvice = "Fit with a penalty (a finite C, e.g. 1.0), or remove the feature that separates the classes."
 
     private func validate(_ x: Matrix, _ y: [Double], _ sampleWeights: [Double]?) throws {
         guard x.rows > 0 else { throw NumericsError.tooFewRows(rows: 0, needed: 2, context: "logistic regression") }

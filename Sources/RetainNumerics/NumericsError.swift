@@ -13,6 +13,9 @@ public enum NumericsError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidLabels(String)
     /// The fit diverged: without a penalty the data are separable or the problem is singular.
     case diverged(String)
+    /// Logistic regression without (enough) penalty on separable data: the coefficients grow
+    /// without bound. `quasi` is true when a coefficient passed 1e8 before the fit stopped.
+    case separable(quasi: Bool)
     /// A LAPACK routine returned a non-zero `info`.
     case lapack(routine: String, info: Int)
 
@@ -30,6 +33,10 @@ public enum NumericsError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid labels: \(s)"
         case .diverged(let s):
             return s
+        case .separable(let quasi):
+            return (quasi ? "logistic regression diverged: a coefficient passed 1e8 (quasi-separable data). "
+                          : "the classes are perfectly separable: without a penalty the coefficients grow without bound. ")
+                + "Fit with a penalty (a finite C, e.g. 1.0), or remove the feature that separates the classes."
         case .lapack(let routine, let info):
             return "LAPACK \(routine) failed with info = \(info)."
         }

@@ -30,7 +30,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .missingDatabase(let path):
-            return "no score history at \(path). Run `retain score ... --db \(path)` first, or check the path."
+            return "no score history at \(path). Score a day into it first, or check the path."
         case .sqlite(let path, let reason):
             return "score history \(path): \(reason)."
         case .newerSchema(let path, let version, let supported):

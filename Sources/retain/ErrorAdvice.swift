@@ -1,4 +1,5 @@
 import ArgumentParser
+import RetainNumerics
 import RetainIngest
 import RetainFeatures
 import RetainSample
@@ -50,9 +51,17 @@ enum ErrorAdvice {
         case ScoringError.selftestDataNotFound:
             return CLIError("--data \(error)")
 
+        // history, diff, export: the history is made by retain score --db.
+        case let StoreError.missingDatabase(path):
+            return CLIError("no score history at \(path). Run `retain score ... --db \(path)` first, or check the path.")
+
         // retain diff / export: a date or list that is not in the history is a usage error.
         case StoreError.unknownDate, StoreError.unknownList:
             return ValidationError("\(error)")
+
+        // retain train: the penalty is --c.
+        case NumericsError.separable:
+            return CLIError("\(error)".replacingOccurrences(of: "(a finite C, e.g. 1.0)", with: "(e.g. --c 1.0)"))
 
         // retain demo
         case let StoreError.noSample(directory):

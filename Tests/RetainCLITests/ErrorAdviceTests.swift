@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RetainFeatures
 import RetainIngest
+import RetainNumerics
 import RetainSample
 import RetainScoring
 import RetainStore
@@ -61,7 +62,15 @@ final class ErrorAdviceTests: XCTestCase {
         let unknown = StoreError.unknownDate(date: "2025-09-30", scored: ["2025-10-01"])
         XCTAssertEqual((ErrorAdvice.translate(unknown) as? ValidationError)?.message, "no scores for 2025-09-30. Scored dates: 2025-10-01.")
         let missing = StoreError.missingDatabase(path: "h.db")
-        XCTAssertEqual(ErrorAdvice.translate(missing) as? StoreError, missing)
+        XCTAssertEqual("\(missing)", "no score history at h.db. Score a day into it first, or check the path.")
+        XCTAssertEqual("\(ErrorAdvice.translate(missing))", "no score history at h.db. Run `retain score ... --db h.db` first, or check the path.")
         XCTAssertEqual(ErrorAdvice.translate(ScoringError.noUsableFeatures) as? ScoringError, .noUsableFeatures)
+    }
+
+    func testSeparableDataAdviceNamesThePenaltyOption() {
+        let library = "\(NumericsError.separable(quasi: false))"
+        XCTAssertFalse(library.contains("--"), library)
+        XCTAssertEqual("\(ErrorAdvice.translate(NumericsError.separable(quasi: false)))",
+                       "the classes are perfectly separable: without a penalty the coefficients grow without bound. Fit with a penalty (e.g. --c 1.0), or remove the feature that separates the classes.")
     }
 }
