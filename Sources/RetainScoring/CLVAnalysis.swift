@@ -63,6 +63,19 @@ public enum CLVAnalysis {
         public var out: String?
         /// Where skipped bad rows go; nil: `out` (or the event log) + `.rejects.csv`.
         public var rejectsPath: String?
+        /// Where to write the fitted models as a `clv` model file (atomically), or nil.
+        public var saveModel: ModelFile?
+
+        /// A `clv` model file to write: its path and what it says about its making.
+        public struct ModelFile: Sendable, Equatable {
+            public var path: String
+            public var createdAt: String
+            public var toolVersion: String
+
+            public init(path: String, createdAt: String, toolVersion: String) {
+                self.path = path; self.createdAt = createdAt; self.toolVersion = toolVersion
+            }
+        }
 
         public init(input: EventInput, format: Format = .eventLog, calibrationEnd: Int, holdoutEnd: Int? = nil) {
             self.input = input
@@ -99,17 +112,19 @@ public enum CLVAnalysis {
     }
 
     /// Runs the analysis: reads the purchases, summarises them per customer, fits the purchase and
-    /// spend models, predicts per customer, checks the holdout and writes `out`.
+    /// spend models, predicts per customer, checks the holdout and writes `out` and `saveModel`.
     ///
     /// Purchases of one customer on one UTC day are one transaction whose value is their sum. The
     /// Gamma-Gamma model is fitted to the repeat customers with a positive mean repeat value; it and
-    /// CLV are left out (with a note) when no purchase has a value or its q ≤ 1.
+    /// CLV are left out (with a note) when no purchase has a value or its q ≤ 1. The model file
+    /// (`saveModel`) holds the purchase model and the spend model when it values customers (q > 1).
     ///
     /// - Parameter diagnostics: Called with each progress line and notice as it arises (the
     ///   notices are also in the report's `warnings`).
     /// - Returns: The report (its `--json` form) with the fitted models and per-customer predictions.
     /// - Throws: `ScoringError` (settings; `.noEvents`, `.noPurchaseEvents`, `.calibrationBeforeFirstPurchase`), the
-    ///   reader's `IngestError`, `NumericsError` from a fit, or `IOError` when `out` cannot be written.
+    ///   reader's `IngestError`, `NumericsError` from a fit, or `IOError` when `out` or the model
+    ///   file cannot be written.
     /// - Complexity: O(events) to read, O(customers) per likelihood evaluation and prediction.
     public static func fit(_ options: Options, diagnostics: (Diagnostic) -> Void = { _ in }) throws -> Report {
         try options.validate()
@@ -195,6 +210,11 @@ public enum CLVAnalysis {
         if let out = options.out {
             try AtomicFile.write(Data(predictionsCSV(summary, ids: log.customerIDs, predictions: predictions)), to: out)
         }
+        if let file = options.saveModel {
+            try CLVModel(purchase: fitted.purchase, gammaGamma: valued?.params, timeUnit: unit, calibrationEnd: day(options.calibrationEnd),
+                         customers: summary.customers.count, logLikelihood: fitted.logLikelihood,
+                         createdAt: file.createdAt, toolVersion: file.toolVersion).write(to: file.path)
+        }
         return Report(
             source: options.input.events, model: options.model.rawValue, modelName: options.model.title, timeUnit: unit.rawValue,
             calibrationEnd: day(options.calibrationEnd), holdoutEnd: options.holdoutEnd.map(day),
@@ -210,7 +230,7 @@ public enum CLVAnalysis {
             holdout: holdout, fitSeconds: purchaseSeconds + spendSeconds,
             seconds: Timings(read: readSeconds, summary: summarySeconds, fitPurchase: purchaseSeconds, fitSpend: spendSeconds,
                              predict: predictSeconds, total: seconds() - started),
-            out: options.out,
+            out: options.out, modelFile: options.saveModel?.path,
             ingest: ingest, spendNote: spendNote, warnings: warnings,
             summary: summary, customerIDs: log.customerIDs, purchaseModel: fitted, spendModel: valued, predictions: predictions)
     }

@@ -32,6 +32,15 @@ public struct CLVModel: ModelPayload, Equatable {
             }
         }
 
+        /// The model's published name: "BG/NBD", "Pareto/NBD" or "MBG/NBD".
+        public var title: String {
+            switch self {
+            case .betaGeometricNBD: return "BG/NBD"
+            case .paretoNBD: return "Pareto/NBD"
+            case .modifiedBetaGeometricNBD: return "MBG/NBD"
+            }
+        }
+
         enum CodingKeys: String, CodingKey { case model, params }
 
         public init(from decoder: Decoder) throws {

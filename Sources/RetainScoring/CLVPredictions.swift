@@ -8,6 +8,8 @@ extension CLVAnalysis {
     /// The fitted purchase model of any kind, with its parameters by name.
     public struct FittedPurchase: Sendable {
         public let model: any PurchaseModel
+        /// The model and its parameters as a model file stores them.
+        public let purchase: CLVModel.Purchase
         /// Parameters by name: r, alpha, a, b (BG/NBD, MBG/NBD) or r, alpha, s, beta (Pareto/NBD).
         public let params: [String: Double]
         public let standardErrors: [String: Double]?
@@ -19,17 +21,17 @@ extension CLVAnalysis {
             switch choice {
             case .bgnbd:
                 let m = try BetaGeometricNBD().fit(data)
-                return FittedPurchase(model: m, params: bg(m.params), standardErrors: m.standardErrors.map(bg),
-                                      logLikelihood: m.logLikelihood, diagnostics: m.diagnostics)
+                return FittedPurchase(model: m, purchase: .betaGeometricNBD(m.params), params: bg(m.params),
+                                      standardErrors: m.standardErrors.map(bg), logLikelihood: m.logLikelihood, diagnostics: m.diagnostics)
             case .mbgnbd:
                 let m = try ModifiedBetaGeometricNBD().fit(data)
-                return FittedPurchase(model: m, params: bg(m.params), standardErrors: m.standardErrors.map(bg),
-                                      logLikelihood: m.logLikelihood, diagnostics: m.diagnostics)
+                return FittedPurchase(model: m, purchase: .modifiedBetaGeometricNBD(m.params), params: bg(m.params),
+                                      standardErrors: m.standardErrors.map(bg), logLikelihood: m.logLikelihood, diagnostics: m.diagnostics)
             case .pareto:
                 let m = try ParetoNBD().fit(data)
                 func named(_ p: FittedParetoNBD.Parameters) -> [String: Double] { ["r": p.r, "alpha": p.alpha, "s": p.s, "beta": p.beta] }
-                return FittedPurchase(model: m, params: named(m.params), standardErrors: m.standardErrors.map(named),
-                                      logLikelihood: m.logLikelihood, diagnostics: m.diagnostics)
+                return FittedPurchase(model: m, purchase: .paretoNBD(m.params), params: named(m.params),
+                                      standardErrors: m.standardErrors.map(named), logLikelihood: m.logLikelihood, diagnostics: m.diagnostics)
             }
         }
 

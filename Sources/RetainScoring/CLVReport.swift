@@ -41,6 +41,8 @@ extension CLVAnalysis {
         public let fitSeconds: Double
         public let seconds: Timings
         public let out: String?
+        /// The model file written (`saveModel`), or nil; in the JSON only when written.
+        public let modelFile: String?
 
         // Not in the JSON.
 
@@ -64,7 +66,7 @@ extension CLVAnalysis {
             case standardErrors = "standard_errors", logLikelihood = "log_likelihood", repeatCustomers = "repeat_customers"
             case purchaseEvents = "purchase_events", purchaseTypes = "purchase_types", gammaGamma = "gamma_gamma"
             case horizonUnit = "horizon_unit", horizonInTimeUnit = "horizon_in_time_unit", discountUnit = "discount_unit"
-            case fitSeconds = "fit_seconds"
+            case fitSeconds = "fit_seconds", modelFile = "model_file"
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -95,6 +97,7 @@ extension CLVAnalysis {
             try k.encode(fitSeconds, forKey: .fitSeconds)
             try k.encode(seconds, forKey: .seconds)
             try k.encode(out, forKey: .out)
+            try k.encodeIfPresent(modelFile, forKey: .modelFile)
         }
     }
 

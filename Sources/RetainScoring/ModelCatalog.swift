@@ -53,7 +53,7 @@ extension AnyModel {
             let origin = s.table.map { "segments of table \($0.source)" } ?? "segments as of \(s.asOf)"
             return "\(path)  \(origin)  k = \(s.k): \(s.segments.map(\.name).joined(separator: ", "))  created \(s.createdAt)"
         case .clv(let m):
-            return "\(path)  CLV model \(m.purchase.name)\(m.gammaGamma == nil ? "" : " + gamma-gamma") (\(m.timeUnit.rawValue)s)  calibration end \(m.calibrationEnd)  \(m.customers) customers  created \(m.createdAt)"
+            return "\(path)  CLV model \(m.purchase.title)\(m.gammaGamma == nil ? "" : " + Gamma-Gamma") (\(m.timeUnit.rawValue)s)  calibration end \(m.calibrationEnd)  \(m.customers) customers  \(Self.clvParameters(m, digits: 4))  created \(m.createdAt)"
         }
     }
 
@@ -77,17 +77,26 @@ extension AnyModel {
             return out.joined(separator: "\n")
         case .clv(let m):
             var out = ["\(path): \(m.format) v\(m.formatVersion) (\(m.kind.displayName)), created \(m.createdAt) by retain \(m.toolVersion); checksum OK (\(m.checksum))"]
-            out.append("Purchase model \(m.purchase.name) in \(m.timeUnit.rawValue)s, calibration end \(m.calibrationEnd), \(m.customers) customers"
+            out.append("Purchase model \(m.purchase.title) (\(m.purchase.name)), rates per \(m.timeUnit.rawValue); calibration end \(m.calibrationEnd); fitted on \(m.customers) customers"
                        + (m.logLikelihood.map { String(format: ", log-likelihood %.4f", $0) } ?? ""))
-            switch m.purchase {
-            case .betaGeometricNBD(let p), .modifiedBetaGeometricNBD(let p):
-                out.append(String(format: "  r %.6g, alpha %.6g, a %.6g, b %.6g", p.r, p.alpha, p.a, p.b))
-            case .paretoNBD(let p):
-                out.append(String(format: "  r %.6g, alpha %.6g, s %.6g, beta %.6g", p.r, p.alpha, p.s, p.beta))
+            out.append("  " + Self.clvParameters(m, digits: 6))
+            if let g = m.gammaGamma {
+                out.append(String(format: "Gamma-Gamma spend model: p %.6g, q %.6g, gamma %.6g", g.p, g.q, g.gamma))
+            } else {
+                out.append("No spend model: the file predicts purchases and P(alive), not CLV.")
             }
-            if let g = m.gammaGamma { out.append(String(format: "Gamma-Gamma spend model: p %.6g, q %.6g, gamma %.6g", g.p, g.q, g.gamma)) }
             return out.joined(separator: "\n")
         }
+    }
+
+    /// The purchase model's parameters by name: "r 0.243, alpha 4.41, a 0.793, b 2.43".
+    static func clvParameters(_ m: CLVModel, digits: Int) -> String {
+        let named: [(String, Double)]
+        switch m.purchase {
+        case .betaGeometricNBD(let p), .modifiedBetaGeometricNBD(let p): named = [("r", p.r), ("alpha", p.alpha), ("a", p.a), ("b", p.b)]
+        case .paretoNBD(let p): named = [("r", p.r), ("alpha", p.alpha), ("s", p.s), ("beta", p.beta)]
+        }
+        return named.map { String(format: "%@ %.\(digits)g", $0.0, $0.1) }.joined(separator: ", ")
     }
 
     static func churnDetails(_ b: ModelBundle, path: String) -> String {

@@ -68,6 +68,9 @@ struct CLVCommand: AdvisedCommand {
     @Option(name: .long, help: ArgumentHelp("Write one row per customer (customer_id, frequency, recency, T, monetary_value, expected_purchases, p_alive, expected_spend, clv; with a holdout also holdout_purchases, holdout_predicted) as CSV, atomically.", valueName: "file.csv"))
     var out: String?
 
+    @Option(name: .long, help: ArgumentHelp("Write the fitted purchase model's parameters (and the Gamma-Gamma spend model's, when it values customers) with the time unit and calibration end as a clv model file, atomically; `retain models list` and `retain models show` read it.", valueName: "file.json"))
+    var saveModel: String?
+
     @Flag(name: .long, help: "Print one JSON object on stdout instead of the readable report.")
     var json = false
 
@@ -94,6 +97,7 @@ struct CLVCommand: AdvisedCommand {
                                           holdoutEnd: try holdoutEnd.map { Int(try parseDate($0, option: "--holdout-end") / 86_400) })
         options.timeUnit = timeUnit; options.model = model; options.out = out
         options.horizon = horizon; options.horizonUnit = horizonUnit; options.discount = discount
+        options.saveModel = saveModel.map { .init(path: $0, createdAt: Console.now(), toolVersion: RetainVersion.string) }
         let r = try CLVAnalysis.fit(options) {
             switch $0 { case .progress(let line): Console.progress(line); case .notice(let line): Console.info(line) }
         }
@@ -140,6 +144,7 @@ struct CLVCommand: AdvisedCommand {
             }
         }
         if let out { print(""); print("Per-customer values written to \(out)") }
+        if let file = r.modelFile { if out == nil { print("") }; print("CLV model written to \(file)") }
     }
 }
 

@@ -22,7 +22,7 @@ extension AdvisedCommand {
 /// words. A `ValidationError` exits 64 with the usage; a `CLIError` (or any other error) exits 1.
 enum ErrorAdvice {
     /// The option that takes each kind of model file.
-    static let modelOption: [ModelKind: String] = [.churn: "--model", .segments: "--segments"]
+    static let modelOption: [ModelKind: String] = [.churn: "--model", .segments: "--segments"]  // CLV model files are only written (clv --save-model) and listed
 
     /// The message (and exit status) shown for `error`; errors without advice pass unchanged.
     static func translate(_ error: Error) -> Error {

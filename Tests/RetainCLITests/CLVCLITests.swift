@@ -121,6 +121,58 @@ final class CLVCLITests: XCTestCase {
         }
     }
 
+    func testSaveModelWritesAClvModelFileThatModelsListAndShowAndScoreRefuses() throws {
+        let path = tmp.appendingPathComponent("clv.json").path
+        let r = try retain(Self.cdnowArgs + ["--json", "--save-model", path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let o = try object(r.stdout)
+        XCTAssertEqual(o["model_file"] as? String, path)
+        let g = try XCTUnwrap(o["gamma_gamma"] as? [String: Any])
+
+        let list = try retain(["models", "list", "--dir", tmp.path])
+        XCTAssertEqual(list.status, 0, list.stderr)
+        XCTAssertTrue(list.stdout.hasPrefix("\(path)  CLV model BG/NBD + Gamma-Gamma (weeks)  calibration end 1997-09-30  2357 customers  r 0.2426, alpha 4.414, a 0.7929, b 2.426  created "), list.stdout)
+        // The verified file holds the parameters of the report, bit for bit.
+        let shown = try retain(["models", "show", "--json", path])
+        XCTAssertEqual(shown.status, 0, shown.stderr)
+        let file = try object(shown.stdout)
+        XCTAssertEqual(file["format"] as? String, "retain.model")
+        XCTAssertEqual(file["kind"] as? String, "clv")
+        XCTAssertEqual(file["time_unit"] as? String, "week")
+        XCTAssertEqual(file["calibration_end"] as? String, "1997-09-30")
+        XCTAssertEqual(file["log_likelihood"] as? Double, o["log_likelihood"] as? Double)
+        let purchase = try XCTUnwrap(file["purchase"] as? [String: Any])
+        XCTAssertEqual(purchase["model"] as? String, "bgnbd")
+        XCTAssertEqual(purchase["params"] as? [String: Double], o["params"] as? [String: Double])
+        XCTAssertEqual(file["gamma_gamma"] as? [String: Double],
+                       ["p": try XCTUnwrap(g["p"] as? Double), "q": try XCTUnwrap(g["q"] as? Double), "gamma": try XCTUnwrap(g["gamma"] as? Double)])
+        let details = try retain(["models", "show", path])
+        XCTAssertEqual(details.status, 0, details.stderr)
+        for text in ["checksum OK", "Purchase model BG/NBD (bgnbd), rates per week; calibration end 1997-09-30; fitted on 2357 customers, log-likelihood -9582.4",
+                     "  r 0.2425", ", alpha 4.41", ", a 0.792", ", b 2.42", "Gamma-Gamma spend model: p 6.2"] {
+            XCTAssertTrue(details.stdout.contains(text), "show lacks \(text):\n\(details.stdout)")
+        }
+
+        // A CLV model given as the churn model is refused, naming both kinds.
+        let events = Self.root.appendingPathComponent("datasets/sample/events.csv").path
+        let wrong = try retain(["score", "--events", events, "--model", path, "--as-of", "2025-12-01"])
+        XCTAssertEqual(wrong.status, 1)
+        XCTAssertTrue(wrong.stderr.contains("\(path) is a CLV model, not a churn model; give a churn model to --model."), wrong.stderr)
+
+        // The readable report says where the file went; without the option the JSON has no model_file.
+        let text = try retain(Self.cdnowArgs + ["--save-model", path])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.hasSuffix("\n\nCLV model written to \(path)\n"), text.stdout)
+        XCTAssertTrue(try retain(["clv", "--help"]).stdout.contains("--save-model <file.json>"))
+    }
+
+    func testCommittedSampleCLVModelVerifies() throws {
+        let path = Self.root.appendingPathComponent("models/sample-clv.json").path
+        let r = try retain(["models", "show", path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("(CLV model)") && r.stdout.contains("checksum OK") && r.stdout.contains("Gamma-Gamma spend model"), r.stdout)
+    }
+
     // MARK: selftest
 
     func testSelftestMatchesEveryPublishedFigureAndPrintsSources() throws {

@@ -117,6 +117,30 @@ final class CLVAnalysisTests: XCTestCase {
         XCTAssertEqual(r.modelName, "Pareto/NBD")
     }
 
+    func testSaveModelWritesTheFittedModelsAsAClvModelFile() throws {
+        var options = cdnowOptions()
+        options.model = .pareto
+        let path = tmp.appendingPathComponent("pareto.json").path
+        options.saveModel = .init(path: path, createdAt: "2026-01-01T00:00:00Z", toolVersion: "test")
+        let r = try CLVAnalysis.fit(options)
+        XCTAssertEqual(r.modelFile, path)
+        let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: RetainJSON.encoder().encode(r)) as? [String: Any])
+        XCTAssertEqual(o["model_file"] as? String, path)
+        let m = try CLVModel.load(path: path)
+        let p = r.params
+        XCTAssertEqual(m.purchase, .paretoNBD(.init(r: try XCTUnwrap(p["r"]), alpha: try XCTUnwrap(p["alpha"]),
+                                                    s: try XCTUnwrap(p["s"]), beta: try XCTUnwrap(p["beta"]))))
+        XCTAssertEqual(m.gammaGamma, r.spendModel?.params)
+        XCTAssertNotNil(m.gammaGamma)
+        XCTAssertEqual(m.timeUnit, .week)
+        XCTAssertEqual(m.calibrationEnd, "1997-09-30")
+        XCTAssertEqual(m.customers, 2357)
+        XCTAssertEqual(m.logLikelihood, r.logLikelihood)
+        XCTAssertEqual(m.createdAt, "2026-01-01T00:00:00Z")
+        XCTAssertEqual(m.purchaseModel.probabilityAlive(frequency: 2, recency: 30, age: 38),
+                       r.purchaseModel.model.probabilityAlive(frequency: 2, recency: 30, age: 38))
+    }
+
     func testEventLogWithMappedPurchaseTypeGivesTheSameFitAsTheCDNOWFile() throws {
         let events = try cdnowAsEvents(type: "order_paid")
         var options = CLVAnalysis.Options(input: EventInput(events: events), calibrationEnd: Self.calibrationEnd)

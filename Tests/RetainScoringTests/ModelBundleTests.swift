@@ -143,7 +143,7 @@ final class ModelBundleTests: XCTestCase {
         try text.write(toFile: changed, atomically: true, encoding: .utf8)
         let lines = try ModelCatalog.list(directory: dir.path).map(\.line)
         XCTAssertEqual(lines.count, 3)
-        XCTAssertTrue(lines[0].contains("clv.json  CLV model bgnbd + gamma-gamma (weeks)  calibration end 1997-09-30"), lines[0])
+        XCTAssertTrue(lines[0].contains("clv.json  CLV model BG/NBD + Gamma-Gamma (weeks)  calibration end 1997-09-30  2357 customers  r 0.2426, alpha 4.414, a 0.7929, b 2.426  created "), lines[0])
         XCTAssertTrue(lines[1].contains("m.json  as of 2025-12-01  2 features  holdout AUC 0.9100"), lines[1])
         XCTAssertTrue(lines[2].contains("z-changed.json  REFUSED: ") && lines[2].contains("SHA-256 does not match"), lines[2])
     }
