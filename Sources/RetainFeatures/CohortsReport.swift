@@ -41,13 +41,7 @@ public struct CohortsReport: Sendable, Encodable {
         let cohort: String, start: String, customers: Int
         let values: [Double?], shares: [Double?]
         let valuesKey: String, sharesKey: String
-        struct Key: CodingKey {
-            var stringValue: String
-            var intValue: Int? { nil }
-            init(_ s: String) { stringValue = s }
-            init?(stringValue: String) { self.stringValue = stringValue }
-            init?(intValue: Int) { nil }
-        }
+        typealias Key = StringCodingKey
         func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: Key.self)
             try c.encode(cohort, forKey: Key("cohort"))

@@ -154,13 +154,7 @@ public struct MetricsReport: Sendable, Encodable {
     struct PeriodJSON: Encodable {
         let period: KPIPeriod
         let exitRateSkipped: Bool
-        struct Key: CodingKey {
-            var stringValue: String
-            var intValue: Int? { nil }
-            init(_ s: String) { stringValue = s }
-            init?(stringValue: String) { self.stringValue = stringValue }
-            init?(intValue: Int) { nil }
-        }
+        typealias Key = StringCodingKey
         func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: Key.self)
             try c.encode(formatDate(period.start), forKey: Key("from"))

@@ -29,24 +29,11 @@ enum Console {
         FileHandle.standardOutput.write(Data("\n".utf8))
     }
 
-    /// Formats a number for tables: fixed width, sensible precision, "—" for NaN/nil.
-    static func num(_ v: Double?, width: Int = 12, digits: Int = 6) -> String {
-        guard let v, v.isFinite else { return String(repeating: " ", count: max(0, width - 1)) + "—" }
-        let s: String
-        if v != 0 && (abs(v) >= 1e7 || abs(v) < 1e-4) {
-            s = String(format: "%.\(max(1, digits - 2))e", v)
-        } else {
-            s = String(format: "%.\(digits)f", v)
-        }
-        return s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
-    }
+    /// Formats a number for tables: fixed width, sensible precision, "—" for NaN/nil (the reports' layout).
+    static func num(_ v: Double?, width: Int = 12, digits: Int = 6) -> String { ReportText.num(v, width: width, digits: digits) }
 
     /// Left-pads or right-pads a string to `width`.
-    static func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
-        if s.count >= width { return s }
-        let fill = String(repeating: " ", count: width - s.count)
-        return right ? fill + s : s + fill
-    }
+    static func pad(_ s: String, _ width: Int, right: Bool = false) -> String { ReportText.pad(s, width, right: right) }
 
     /// Prints rows of cells: the first left-aligned in `firstWidth` columns, the others right-aligned in `width`.
     static func printRows(_ rows: [[String]], firstWidth: Int, width: Int) {
