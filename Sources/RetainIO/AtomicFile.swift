@@ -78,24 +78,94 @@ public enum AtomicFile {
 
     /// Creates the temporary file, lets `body` write to its descriptor, then sets the mode, syncs and renames.
     private static func write(to path: String, permissions: mode_t, _ body: (Int32) throws -> Void) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        var template = Array("\(dir)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw IOError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
-        let tmp = String(cString: template)
-        var ok = false
-        defer { if !ok { unlink(tmp) } }
-        do { try body(fd) } catch { close(fd); throw error }
-        if fchmod(fd, permissions) != 0 || fsync(fd) != 0 {
-            let e = errno; close(fd)
-            throw IOError.writeFailed(path: path, reason: String(cString: strerror(e)))
+        let file = try Stream(path: path, permissions: permissions)
+        try body(file.descriptor)
+        try file.commit()
+    }
+
+    /// A file written front to back and put in place atomically: the bytes go to a temporary
+    /// file beside `path`; ``commit()`` sets the mode, syncs and renames it over `path`;
+    /// ``abandon()`` (or dropping the stream uncommitted) removes it and leaves any old file intact.
+    ///
+    /// ```swift
+    /// let file = try AtomicFile.Stream(path: "rejects.csv", permissions: 0o600)
+    /// try file.write(header)
+    /// try file.write(rows)
+    /// try file.commit()
+    /// ```
+    ///
+    /// Errors are `IOError.writeFailed` naming `path` and the system's reason.
+    public final class Stream {
+        /// The target path.
+        public let path: String
+        private let permissions: mode_t
+        private let temporaryPath: String
+        private var fd: Int32
+        private var finished = false
+
+        /// Creates the temporary file in `path`'s directory (which must exist).
+        ///
+        /// - Parameter permissions: POSIX mode the file gets on ``commit()``.
+        public init(path: String, permissions: mode_t = 0o644) throws {
+            self.path = path
+            self.permissions = permissions
+            let url = URL(fileURLWithPath: path)
+            let dir = url.deletingLastPathComponent().path
+            var template = Array("\(dir)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
+            fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }  // non-empty array
+            guard fd >= 0 else { throw IOError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
+            temporaryPath = String(cString: template)
         }
-        close(fd)
-        guard rename(tmp, path) == 0 else {
-            throw IOError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+
+        deinit { abandon() }
+
+        /// The temporary file's descriptor (for positioned writes); valid until commit or abandon.
+        var descriptor: Int32 { fd }
+
+        /// Appends `bytes` (retrying short writes and interruptions).
+        public func write(_ bytes: UnsafeRawBufferPointer) throws {
+            precondition(!finished, "write after commit or abandon")
+            guard let base = bytes.baseAddress else { return }
+            var done = 0
+            while done < bytes.count {
+                let n = Foundation.write(fd, base + done, bytes.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw IOError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+                }
+                done += n
+            }
         }
-        ok = true
+
+        /// Appends `bytes`.
+        public func write(_ bytes: [UInt8]) throws {
+            try bytes.withUnsafeBytes { try write($0) }
+        }
+
+        /// Sets the mode, syncs the data to disk, closes the file and renames it over `path`.
+        /// On failure the temporary file is removed and any old file stays.
+        public func commit() throws {
+            precondition(!finished, "commit after commit or abandon")
+            if fchmod(fd, permissions) != 0 || fsync(fd) != 0 {
+                let e = errno
+                abandon()
+                throw IOError.writeFailed(path: path, reason: String(cString: strerror(e)))
+            }
+            close(fd)
+            fd = -1
+            guard rename(temporaryPath, path) == 0 else {
+                let e = errno
+                abandon()
+                throw IOError.writeFailed(path: path, reason: String(cString: strerror(e)))
+            }
+            finished = true
+        }
+
+        /// Closes and removes the temporary file; the target is untouched. Does nothing after ``commit()``.
+        public func abandon() {
+            if fd >= 0 { close(fd); fd = -1 }
+            if !finished { unlink(temporaryPath); finished = true }
+        }
     }
 
     /// Writes all of `raw` at file offset `offset` (retrying short writes and interruptions).

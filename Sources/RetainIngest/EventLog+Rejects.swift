@@ -1,32 +1,19 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import RetainCore
 import RetainIO
 
-/// Skipped rows, streamed to a temporary file beside the target and renamed over it at the end.
+/// Skipped rows, streamed to a temporary file beside the target (`AtomicFile.Stream`, mode 0600)
+/// and renamed over it at the end.
 final class RejectsWriter {
     let path: String
-    private let tempPath: String
-    private var fd: Int32
+    private let file: AtomicFile.Stream
     private var buffer: [UInt8] = []
-    private var done = false
 
     init(path: String) throws {
         self.path = path
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        var template = Array("\(dir)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
-        fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }  // non-empty array
-        guard fd >= 0 else { throw IngestError.cannotWrite(file: path, reason: String(cString: strerror(errno))) }
-        tempPath = String(cString: template)
+        file = try Self.mapError { try AtomicFile.Stream(path: path, permissions: 0o600) }
         buffer.append(contentsOf: "line,reason,text\n".utf8)
     }
-
-    deinit { abandon() }
 
     /// Appends one rejected line.
     func add(line: Int, reason: BadRowReason, text: UnsafeBufferPointer<UInt8>) throws {
@@ -40,36 +27,24 @@ final class RejectsWriter {
     }
 
     private func flush() throws {
-        var written = 0
-        while written < buffer.count {
-            let n = buffer.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw IngestError.cannotWrite(file: path, reason: String(cString: strerror(errno)))
-            }
-            written += n
-        }
+        try Self.mapError { try file.write(buffer) }
         buffer.removeAll(keepingCapacity: true)
     }
 
     /// Flushes, syncs and renames the file into place.
     func commit() throws {
         try flush()
-        if fchmod(fd, 0o600) != 0 || fsync(fd) != 0 {
-            throw IngestError.cannotWrite(file: path, reason: String(cString: strerror(errno)))
-        }
-        close(fd)
-        fd = -1
-        guard rename(tempPath, path) == 0 else {
-            throw IngestError.cannotWrite(file: path, reason: String(cString: strerror(errno)))
-        }
-        done = true
+        try Self.mapError { try file.commit() }
     }
 
     /// Removes the temporary file (after a failed read).
-    func abandon() {
-        if fd >= 0 { close(fd); fd = -1 }
-        if !done { unlink(tempPath); done = true }
+    func abandon() { file.abandon() }
+
+    /// Reports the I/O layer's write failures as `IngestError.cannotWrite`.
+    private static func mapError<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch IOError.writeFailed(let path, let reason) {
+            throw IngestError.cannotWrite(file: path, reason: reason)
+        }
     }
 }
 

@@ -29,7 +29,8 @@ extension FeatureTable {
                 }
                 for j in 0..<p {
                     out.append(0x2C)
-                    Self.appendNumber(v[r * p + j], to: &out)
+                    let x = v[r * p + j]
+                    if !x.isNaN { NumberFormat.appendShortest(x, into: &out) }
                 }
                 out.append(0x0A)
             }
@@ -42,26 +43,5 @@ extension FeatureTable {
     /// - Throws: `IOError` when the file cannot be written.
     public func writeCSV(to path: String, asOf: [Double]? = nil) throws {
         try AtomicFile.write(parts: [csv(asOf: asOf)], to: path)
-    }
-
-    /// Appends a double in shortest round-trip form; integers (|x| < 2^53) without a fraction; NaN as nothing.
-    @inline(__always)
-    static func appendNumber(_ x: Double, to out: inout [UInt8]) {
-        if x.isNaN { return }
-        if x == x.rounded(.towardZero) && abs(x) < 9_007_199_254_740_992 {
-            var n = Int64(x)
-            if n == 0 { out.append(0x30); return }
-            if n < 0 { out.append(0x2D); n = -n }
-            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-            var count = 0
-            withUnsafeMutableBytes(of: &digits) { d in
-                while n > 0 { d[count] = UInt8(48 + n % 10); n /= 10; count += 1 }
-                for i in stride(from: count - 1, through: 0, by: -1) { out.append(d[i]) }
-            }
-            return
-        }
-        out.append(contentsOf: x.description.utf8)
     }
 }

@@ -163,52 +163,33 @@ struct SampleCSVWriter {
     }
 }
 
-/// Writes a file atomically: a temporary file in the same directory, flushed, then renamed over
-/// `path`, so readers never see a partial file and a failure leaves the old one intact.
+/// Writes a sample file atomically (`AtomicFile.Stream`): a temporary file in the same
+/// directory, synced, then renamed over `path`, so readers never see a partial file and a
+/// failure leaves the old one intact.
 enum SampleFile {
     /// Writes what `body` puts into its `CSVOutput` to `path`, gzip-compressed (RetainIO's
     /// `GzipWriter`, level 6) when `gzip` is set.
     ///
     /// - Returns: The bytes of text written and the bytes of the file (equal without gzip).
     static func write(path: String, gzip: Bool = false, _ body: (CSVOutput) throws -> Void) throws -> (text: Int, file: Int) {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        var template = Array("\(dir)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw SampleError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
-        let tmp = String(cString: template)
-        var ok = false
-        defer {
-            if !ok { unlink(tmp) }
-        }
-        var closed = false
-        defer { if !closed { close(fd) } }
+        let file = try mapError { try AtomicFile.Stream(path: path, permissions: 0o644) }
         var fileBytes = 0
         let toFile: (UnsafeRawBufferPointer) throws -> Void = { chunk in
-            var done = 0
-            while done < chunk.count {
-                let n = Foundation.write(fd, chunk.baseAddress! + done, chunk.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw SampleError.writeFailed(path: path, reason: String(cString: strerror(errno)))
-                }
-                done += n
-            }
+            try mapError { try file.write(chunk) }
             fileBytes += chunk.count
         }
         let gz = gzip ? try GzipWriter(path: path, sink: toFile) : nil
         let out = CSVOutput(sink: gz.map { gz in { try gz.write($0) } } ?? toFile)
         try body(out)
         try gz?.finish()
-        if fchmod(fd, 0o644) != 0 || fsync(fd) != 0 {
-            throw SampleError.writeFailed(path: path, reason: String(cString: strerror(errno)))
-        }
-        close(fd)
-        closed = true
-        guard rename(tmp, path) == 0 else {
-            throw SampleError.writeFailed(path: path, reason: String(cString: strerror(errno)))
-        }
-        ok = true
+        try mapError { try file.commit() }
         return (out.written, fileBytes)
+    }
+
+    /// Reports the I/O layer's write failures as `SampleError.writeFailed`.
+    private static func mapError<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch IOError.writeFailed(let path, let reason) {
+            throw SampleError.writeFailed(path: path, reason: reason)
+        }
     }
 }

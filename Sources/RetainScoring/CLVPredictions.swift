@@ -121,7 +121,7 @@ extension CLVAnalysis {
         func num(_ v: Double) {
             out.append(44)
             guard v.isFinite else { return }
-            if v == v.rounded(), abs(v) < 1e15 { out.append(contentsOf: String(Int(v)).utf8) } else { out.append(contentsOf: v.description.utf8) }
+            NumberFormat.appendShortest(v, wholeBelow: 1e15, into: &out)
         }
         for i in 0..<s.customers.count {
             CSVText.appendField(ids[s.customers[i]], into: &out)

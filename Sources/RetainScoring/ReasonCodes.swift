@@ -152,38 +152,11 @@ public enum ReasonCodes {
 
     static func plural(_ s: String) -> String { plurals[s] ?? (s.hasSuffix("s") ? s : s + "s") }
 
-    /// Integers without decimals; other values with up to two.
-    static func number(_ v: Double) -> String {
-        var bytes: [UInt8] = []
-        appendNumber(v, into: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Appends `number(v)` to `out`: integers without decimals, other values with two; `?` when not finite.
+    /// Appends a number of a reason text: integers without decimals, other values with two
+    /// (`NumberFormat.appendFixed`); `?` when not finite.
+    @inline(__always)
     static func appendNumber(_ v: Double, into out: inout [UInt8]) {
         guard v.isFinite else { out.append(UInt8(ascii: "?")); return }
-        if v == v.rounded(), abs(v) < 1e15 { appendInteger(Int64(v), into: &out); return }
-        guard abs(v) < 1e13 else { out.append(contentsOf: String(format: "%.2f", v).utf8); return }
-        let cents = Int64((abs(v) * 100).rounded())
-        if v < 0 && cents > 0 { out.append(UInt8(ascii: "-")) }
-        appendInteger(cents / 100, into: &out)
-        let frac = cents % 100
-        out.append(UInt8(ascii: "."))
-        out.append(UInt8(48 + frac / 10))
-        out.append(UInt8(48 + frac % 10))
-    }
-
-    /// Appends the decimal digits of `n` (with a `-` when negative).
-    static func appendInteger(_ n: Int64, into out: inout [UInt8]) {
-        if n < 0 { out.append(UInt8(ascii: "-")) }
-        var m = n.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat { d[19 - count] = UInt8(48 + m % 10); m /= 10; count += 1 } while m > 0
-            out.append(contentsOf: d[(20 - count)...])
-        }
+        NumberFormat.appendFixed(v, digits: 2, wholeBelow: 1e15, printfFrom: 1e13, into: &out)
     }
 }

@@ -194,9 +194,9 @@ extension ScoreBatch {
         var reasons: [UInt8] = []
         for i in rows {
             CSVText.appendField(customerIDs[i], into: &b); b.append(44)
-            Self.appendFixed(churnProbability[i], digits: 6, into: &b); b.append(44)
+            NumberFormat.appendFixed(churnProbability[i], digits: 6, into: &b); b.append(44)
             b.append(contentsOf: tierNames[Int(riskTier[i].rawValue)]); b.append(44)
-            Self.appendFixed(predictedValue[i], digits: 2, into: &b); b.append(44)
+            NumberFormat.appendFixed(predictedValue[i], digits: 2, into: &b); b.append(44)
             if segmentIndex[i] >= 0 { b.append(contentsOf: quotedSegments[Int(segmentIndex[i])]) }
             b.append(44)
             b.append(contentsOf: quotedFlags[Int(flags[i].rawValue & 31)]); b.append(44)
@@ -207,23 +207,5 @@ extension ScoreBatch {
             b.append(10)
         }
         return b
-    }
-
-    /// Appends `v` with `digits` decimals (fast path for |v| < 1e12; otherwise `%.*f`).
-    static func appendFixed(_ v: Double, digits: Int, into out: inout [UInt8]) {
-        let scale = digits == 6 ? 1e6 : digits == 2 ? 1e2 : pow(10, Double(digits))
-        guard v.isFinite, abs(v) < 1e12 else { out.append(contentsOf: String(format: "%.\(digits)f", v).utf8); return }
-        var units = Int64((abs(v) * scale).rounded())
-        if v < 0 && units > 0 { out.append(45) }
-        let p = Int64(scale)
-        ReasonCodes.appendInteger(units / p, into: &out)
-        units %= p
-        if digits > 0 {
-            out.append(46)
-            let start = out.count
-            for _ in 0..<digits { out.append(48) }
-            var k = out.count - 1
-            while units > 0 && k >= start { out[k] = UInt8(48 + units % 10); units /= 10; k -= 1 }
-        }
     }
 }

@@ -160,9 +160,9 @@ public struct ListExport: Sendable {
                 let attrs = attributes?.values[r.customerID] ?? empty
                 CSVText.appendField(r.customerID, into: &out)
                 for a in attributeNames { out.append(44); CSVText.appendField(attrs[a.offset], into: &out) }
-                out.append(44); put(Self.number(r.churnProbability))
+                out.append(44); Self.appendNumber(r.churnProbability, into: &out)
                 out.append(44); CSVText.appendField(r.riskTier, into: &out)
-                out.append(44); put(Self.number(r.predictedValue))
+                out.append(44); Self.appendNumber(r.predictedValue, into: &out)
                 out.append(44); CSVText.appendField(r.segment, into: &out)
                 out.append(44); CSVText.appendField(r.action, into: &out)
                 out.append(44); CSVText.appendField(r.reasons.joined(separator: "; "), into: &out)
@@ -174,9 +174,9 @@ public struct ListExport: Sendable {
                 let attrs = attributes?.values[r.customerID] ?? empty
                 put("{\"customer_id\":"); put(Self.jsonString(r.customerID))
                 for a in attributeNames { put(","); put(Self.jsonString(a.element)); put(":"); put(Self.jsonString(attrs[a.offset])) }
-                put(",\"churn_probability\":"); put(Self.jsonNumber(r.churnProbability))
+                put(",\"churn_probability\":"); Self.appendJSONNumber(r.churnProbability, into: &out)
                 put(",\"risk_tier\":"); put(Self.jsonString(r.riskTier))
-                put(",\"predicted_value\":"); put(Self.jsonNumber(r.predictedValue))
+                put(",\"predicted_value\":"); Self.appendJSONNumber(r.predictedValue, into: &out)
                 put(",\"segment\":"); put(Self.jsonString(r.segment))
                 put(",\"action\":"); put(Self.jsonString(r.action))
                 put(",\"reasons\":["); put(r.reasons.map(Self.jsonString).joined(separator: ",")); put("]}\n")
@@ -185,9 +185,15 @@ public struct ListExport: Sendable {
         return out
     }
 
-    static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "" }
+    /// A CSV number: Swift's shortest form (`0.25`, `1.0`), an empty cell when not finite.
+    static func appendNumber(_ x: Double, into out: inout [UInt8]) {
+        if x.isFinite { NumberFormat.appendShortest(x, wholeBelow: 0, into: &out) }
+    }
 
-    static func jsonNumber(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+    /// A JSON number: Swift's shortest form, `null` when not finite.
+    static func appendJSONNumber(_ x: Double, into out: inout [UInt8]) {
+        if x.isFinite { NumberFormat.appendShortest(x, wholeBelow: 0, into: &out) } else { out.append(contentsOf: "null".utf8) }
+    }
 
     static func jsonString(_ s: String) -> String {
         var out = "\""

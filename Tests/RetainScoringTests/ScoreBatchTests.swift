@@ -81,17 +81,6 @@ final class ScoreBatchTests: XCTestCase {
         XCTAssertEqual(r.batch.records(date: "2025-12-01", modelID: "m").map(\.reasons), r.batch.scores.map(\.reasons))
     }
 
-    func testFixedDecimalsRoundHalfAwayAndKeepTheSign() {
-        func fixed(_ v: Double, _ d: Int) -> String { var b: [UInt8] = []; ScoreBatch.appendFixed(v, digits: d, into: &b); return String(decoding: b, as: UTF8.self) }
-        XCTAssertEqual(fixed(0.0000004, 6), "0.000000")
-        XCTAssertEqual(fixed(0.0000005, 6), "0.000001")
-        XCTAssertEqual(fixed(-2.5, 2), "-2.50")
-        XCTAssertEqual(fixed(-0.001, 2), "0.00")
-        XCTAssertEqual(fixed(1234567.891, 2), "1234567.89")
-        XCTAssertEqual(fixed(2e12, 2), "2000000000000.00")
-        XCTAssertEqual(fixed(.nan, 2), "nan")
-    }
-
     func testLog1pFeaturesUseLog1pOnIntegersAndFractionsAlike() throws {
         var bundle = HandModel.bundle()
         bundle.features = bundle.features.map { var f = $0; f.log1p = true; return f }
