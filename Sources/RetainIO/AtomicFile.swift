@@ -1,21 +1,24 @@
 import Foundation
 import RetainCore
 
-/// Writes files atomically: the data go to a temporary file in the same directory, are flushed,
-/// and the temporary file is renamed over the target, so a reader never sees a partial file and
-/// a failure leaves any previous file intact.
+/// Writes files safely: a regular file is written to a temporary file in its directory, flushed,
+/// renamed over the target and the directory synced, so a reader never sees a partial file and a
+/// failure leaves any previous file intact. A target that is a character or block device or a FIFO
+/// (`/dev/null`, a pipe) is written in place and never replaced; a symbolic link is followed and
+/// its target written atomically, leaving the link in place.
 public enum AtomicFile {
     /// Writes `data` to `path` atomically.
     ///
     /// - Parameters:
     ///   - data: The full new content.
     ///   - path: Target path; its directory must exist.
-    ///   - permissions: POSIX mode for the new file (e.g. `0o600` for personal data).
+    ///   - permissions: POSIX mode for the new file (e.g. `0o600` for personal data), set
+    ///     explicitly whatever the umask; a device or FIFO keeps its own.
     /// - Throws: `IOError.writeFailed` naming the path and the system's reason.
     public static func write(_ data: Data, to path: String, permissions: mode_t = 0o644) throws {
-        try write(to: path, permissions: permissions) { fd in
-            try data.withUnsafeBytes { try writeAll(fd, $0, at: 0, path: path) }
-        }
+        let file = try Stream(path: path, permissions: permissions)
+        try data.withUnsafeBytes { try file.write($0) }
+        try file.commit()
     }
 
     /// Writes the concatenation of `parts` to `path` atomically (large outputs built in pieces,
@@ -28,20 +31,28 @@ public enum AtomicFile {
     ///
     /// Writing overlaps making: a piece is written (at its offset) as soon as it and every piece
     /// before it have been made, by the thread that completed that prefix. Memory holds only the
-    /// pieces made but not yet written.
+    /// pieces made but not yet written. A device or FIFO target gets the pieces in order, one
+    /// write after another.
     public static func write(to path: String, permissions: mode_t = 0o644, pieces: Int, produce: (Int) -> [UInt8]) throws {
-        try write(to: path, permissions: permissions) { fd in
-            let order = PieceOrder(count: pieces)
-            let failure = FirstError()
-            withoutActuallyEscaping(produce) { produce in
-                DispatchQueue.concurrentPerform(iterations: pieces) { k in
-                    for (offset, bytes) in order.finished(k, produce(k)) where failure.error == nil {
-                        do { try bytes.withUnsafeBytes { try writeAll(fd, $0, at: offset, path: path) } } catch { failure.set(error) }
+        let file = try Stream(path: path, permissions: permissions)
+        let order = PieceOrder(count: pieces)
+        let failure = FirstError()
+        withoutActuallyEscaping(produce) { produce in
+            DispatchQueue.concurrentPerform(iterations: pieces) { k in
+                let bytes = produce(k)
+                guard failure.error == nil else { return }
+                do {
+                    if file.isInPlace {
+                        // Unseekable: write under the order's lock so the bytes go out in order.
+                        try order.finished(k, bytes, underLock: true) { _, piece in try file.write(piece) }
+                    } else {
+                        try order.finished(k, bytes) { offset, piece in try file.write(piece, at: offset) }
                     }
-                }
+                } catch { failure.set(error) }
             }
-            if let e = failure.error { throw e }
         }
+        if let e = failure.error { file.abandon(); throw e }
+        try file.commit()
     }
 
     /// Tracks which pieces are made and hands out, in order, those whose offset is known.
@@ -51,10 +62,10 @@ public enum AtomicFile {
         private var next = 0, offset = 0
         init(count: Int) { made = Array(repeating: nil, count: count) }
 
-        /// Records piece `k`; returns the pieces (with offsets) that can now be written.
-        func finished(_ k: Int, _ bytes: [UInt8]) -> [(Int, [UInt8])] {
+        /// Records piece `k` and passes each piece (with its offset) that can now be written to
+        /// `write`, outside the lock when the writes are positioned, under it otherwise.
+        func finished(_ k: Int, _ bytes: [UInt8], underLock: Bool = false, write: (Int, [UInt8]) throws -> Void) throws {
             lock.lock()
-            defer { lock.unlock() }
             made[k] = bytes
             var ready: [(Int, [UInt8])] = []
             while next < made.count, let piece = made[next] {
@@ -63,7 +74,13 @@ public enum AtomicFile {
                 made[next] = []
                 next += 1
             }
-            return ready
+            if underLock {
+                defer { lock.unlock() }
+                for (offset, piece) in ready { try write(offset, piece) }
+            } else {
+                lock.unlock()
+                for (offset, piece) in ready { try write(offset, piece) }
+            }
         }
     }
 
@@ -76,16 +93,15 @@ public enum AtomicFile {
     }
 
 
-    /// Creates the temporary file, lets `body` write to its descriptor, then sets the mode, syncs and renames.
-    private static func write(to path: String, permissions: mode_t, _ body: (Int32) throws -> Void) throws {
-        let file = try Stream(path: path, permissions: permissions)
-        try body(file.descriptor)
-        try file.commit()
-    }
-
     /// A file written front to back and put in place atomically: the bytes go to a temporary
-    /// file beside `path`; ``commit()`` sets the mode, syncs and renames it over `path`;
-    /// ``abandon()`` (or dropping the stream uncommitted) removes it and leaves any old file intact.
+    /// file beside `path`; ``commit()`` sets the mode, syncs, renames it over `path` and syncs the
+    /// directory; ``abandon()`` (or dropping the stream uncommitted) removes it and leaves any old
+    /// file intact.
+    ///
+    /// When `path` is a symbolic link, the link is followed (to the end of a chain) and its target
+    /// replaced the same way; the link stays. When `path` (or the link's target) is a character or
+    /// block device or a FIFO, the bytes are written to it directly (no temporary file, no rename,
+    /// no truncation, its mode untouched); opening a FIFO waits for a reader, as a shell would.
     ///
     /// ```swift
     /// let file = try AtomicFile.Stream(path: "rejects.csv", permissions: 0o600)
@@ -99,28 +115,43 @@ public enum AtomicFile {
         /// The target path.
         public let path: String
         private let permissions: mode_t
-        private let temporaryPath: String
+        /// The file the bytes end up in: `path` with symbolic links followed.
+        private let targetPath: String
+        /// The temporary file; `nil` when writing a device or FIFO in place.
+        private let temporaryPath: String?
         private var fd: Int32
         private var finished = false
 
-        /// Creates the temporary file in `path`'s directory (which must exist).
+        /// Opens the target: creates the temporary file in the target's directory (which must
+        /// exist), or opens a device or FIFO for writing.
         ///
-        /// - Parameter permissions: POSIX mode the file gets on ``commit()``.
+        /// - Parameter permissions: POSIX mode a regular file gets on ``commit()``, whatever the umask.
         public init(path: String, permissions: mode_t = 0o644) throws {
             self.path = path
             self.permissions = permissions
-            let url = URL(fileURLWithPath: path)
+            // stat follows links the way open will (including /proc's, as in /dev/stdout).
+            var st = stat()
+            if stat(path, &st) == 0, Self.isDeviceOrFIFO(st.st_mode) {
+                fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY)
+                guard fd >= 0 else { throw Self.failure(path, errno) }
+                targetPath = path
+                temporaryPath = nil
+                return
+            }
+            let target = try Self.followLinks(path)
+            targetPath = target
+            let url = URL(fileURLWithPath: target)
             let dir = url.deletingLastPathComponent().path
             var template = Array("\(dir)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
             fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }  // non-empty array
-            guard fd >= 0 else { throw IOError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
+            guard fd >= 0 else { throw Self.failure(path, errno) }
             temporaryPath = String(cString: template)
         }
 
         deinit { abandon() }
 
-        /// The temporary file's descriptor (for positioned writes); valid until commit or abandon.
-        var descriptor: Int32 { fd }
+        /// Whether the target is a device or FIFO written in place (sequential writes only).
+        var isInPlace: Bool { temporaryPath == nil }
 
         /// Appends `bytes` (retrying short writes and interruptions).
         public func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -131,7 +162,7 @@ public enum AtomicFile {
                 let n = Foundation.write(fd, base + done, bytes.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw IOError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+                    throw Self.failure(path, errno)
                 }
                 done += n
             }
@@ -142,43 +173,98 @@ public enum AtomicFile {
             try bytes.withUnsafeBytes { try write($0) }
         }
 
-        /// Sets the mode, syncs the data to disk, closes the file and renames it over `path`.
-        /// On failure the temporary file is removed and any old file stays.
+        /// Writes `bytes` at file offset `offset` of the temporary file (thread-safe; not for
+        /// in-place targets, which are written in order with ``write(_:)-([UInt8])``).
+        func write(_ bytes: [UInt8], at offset: Int) throws {
+            precondition(!isInPlace, "positioned write to a device or FIFO")
+            try bytes.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                var written = 0
+                while written < raw.count {
+                    let n = pwrite(fd, base + written, raw.count - written, off_t(offset + written))
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw Self.failure(path, errno)
+                    }
+                    written += n
+                }
+            }
+        }
+
+        /// Sets the mode, syncs the data to disk, closes the file, renames it over the target and
+        /// syncs the directory. On failure the temporary file is removed and any old file stays.
+        /// For a device or FIFO: closes it.
         public func commit() throws {
             precondition(!finished, "commit after commit or abandon")
+            guard let temporaryPath else {
+                let e = close(fd) == 0 ? 0 : errno
+                fd = -1
+                finished = true
+                if e != 0 { throw Self.failure(path, e) }
+                return
+            }
             if fchmod(fd, permissions) != 0 || fsync(fd) != 0 {
                 let e = errno
                 abandon()
-                throw IOError.writeFailed(path: path, reason: String(cString: strerror(e)))
+                throw Self.failure(path, e)
             }
-            close(fd)
+            let closed = close(fd) == 0 ? 0 : errno
             fd = -1
-            guard rename(temporaryPath, path) == 0 else {
+            guard closed == 0 else {
+                abandon()
+                throw Self.failure(path, closed)
+            }
+            guard rename(temporaryPath, targetPath) == 0 else {
                 let e = errno
                 abandon()
-                throw IOError.writeFailed(path: path, reason: String(cString: strerror(e)))
+                throw Self.failure(path, e)
             }
+            finished = true
+            try Self.syncDirectory(of: targetPath, reportingAs: path)
+        }
+
+        /// Closes and removes the temporary file; the target is untouched. Does nothing after
+        /// ``commit()``. For a device or FIFO: closes it (what was written stays written).
+        public func abandon() {
+            if fd >= 0 { close(fd); fd = -1 }
+            if !finished, let temporaryPath { unlink(temporaryPath) }
             finished = true
         }
 
-        /// Closes and removes the temporary file; the target is untouched. Does nothing after ``commit()``.
-        public func abandon() {
-            if fd >= 0 { close(fd); fd = -1 }
-            if !finished { unlink(temporaryPath); finished = true }
+        private static func isDeviceOrFIFO(_ mode: mode_t) -> Bool {
+            let type = mode & S_IFMT
+            return type == S_IFCHR || type == S_IFBLK || type == S_IFIFO
         }
-    }
 
-    /// Writes all of `raw` at file offset `offset` (retrying short writes and interruptions).
-    private static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, at offset: Int, path: String) throws {
-        guard let base = raw.baseAddress else { return }
-        var written = 0
-        while written < raw.count {
-            let n = pwrite(fd, base + written, raw.count - written, off_t(offset + written))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw IOError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+        /// `path` with a symbolic link in its last component followed, through a chain of links,
+        /// to the file it names (which may not exist yet).
+        private static func followLinks(_ path: String) throws -> String {
+            var current = path
+            for _ in 0..<40 {
+                var st = stat()
+                guard lstat(current, &st) == 0, st.st_mode & S_IFMT == S_IFLNK else { return current }
+                var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+                let n = readlink(current, &buffer, buffer.count - 1)
+                guard n >= 0 else { throw failure(path, errno) }
+                let link = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                current = link.hasPrefix("/") ? link
+                    : (URL(fileURLWithPath: current).deletingLastPathComponent().path as NSString).appendingPathComponent(link)
             }
-            written += n
+            throw failure(path, ELOOP)
+        }
+
+        /// Syncs the directory holding `path` so the rename survives a crash (file systems that
+        /// cannot sync a directory are left as they are).
+        private static func syncDirectory(of path: String, reportingAs name: String) throws {
+            let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard dfd >= 0 else { return }
+            defer { close(dfd) }
+            if fsync(dfd) != 0, errno != EINVAL, errno != ENOTSUP { throw failure(name, errno) }
+        }
+
+        private static func failure(_ path: String, _ code: Int32) -> IOError {
+            IOError.writeFailed(path: path, reason: String(cString: strerror(code)))
         }
     }
 

@@ -38,10 +38,11 @@ extension FeatureTable {
         return out
     }
 
-    /// Writes ``csv(asOf:)`` to `path` atomically.
+    /// Writes ``csv(asOf:)`` to `path` atomically, owner-only (mode 0600 whatever the umask: the
+    /// table holds customer ids).
     ///
     /// - Throws: `IOError` when the file cannot be written.
     public func writeCSV(to path: String, asOf: [Double]? = nil) throws {
-        try AtomicFile.write(parts: [csv(asOf: asOf)], to: path)
+        try AtomicFile.write(parts: [csv(asOf: asOf)], to: path, permissions: 0o600)
     }
 }

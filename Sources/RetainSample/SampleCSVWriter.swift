@@ -165,14 +165,15 @@ struct SampleCSVWriter {
 
 /// Writes a sample file atomically (`AtomicFile.Stream`): a temporary file in the same
 /// directory, synced, then renamed over `path`, so readers never see a partial file and a
-/// failure leaves the old one intact.
+/// failure leaves the old one intact. Owner-only (mode 0600 whatever the umask): the customers
+/// file holds ids and emails, the events file ids.
 enum SampleFile {
     /// Writes what `body` puts into its `CSVOutput` to `path`, gzip-compressed (RetainIO's
     /// `GzipWriter`, level 6) when `gzip` is set.
     ///
     /// - Returns: The bytes of text written and the bytes of the file (equal without gzip).
     static func write(path: String, gzip: Bool = false, _ body: (CSVOutput) throws -> Void) throws -> (text: Int, file: Int) {
-        let file = try mapError { try AtomicFile.Stream(path: path, permissions: 0o644) }
+        let file = try mapError { try AtomicFile.Stream(path: path, permissions: 0o600) }
         var fileBytes = 0
         let toFile: (UnsafeRawBufferPointer) throws -> Void = { chunk in
             try mapError { try file.write(chunk) }

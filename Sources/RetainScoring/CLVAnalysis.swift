@@ -208,7 +208,7 @@ public enum CLVAnalysis {
             Holdout(summary: summary, predicted: predictions.holdoutPredicted, start: day(options.calibrationEnd + 1), end: day($0))
         }
         if let out = options.out {
-            try AtomicFile.write(Data(predictionsCSV(summary, ids: log.customerIDs, predictions: predictions)), to: out)
+            try AtomicFile.write(Data(predictionsCSV(summary, ids: log.customerIDs, predictions: predictions)), to: out, permissions: 0o600)
         }
         if let file = options.saveModel {
             try CLVModel(purchase: fitted.purchase, gammaGamma: valued?.params, timeUnit: unit, calibrationEnd: day(options.calibrationEnd),
