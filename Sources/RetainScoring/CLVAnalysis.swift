@@ -59,7 +59,7 @@ public enum CLVAnalysis {
         public var horizonUnit: TimeUnit = .month
         /// Discount rate per `horizonUnit` period (> −1).
         public var discount: Double = 0.01
-        /// Where to write the per-customer CSV (atomically), or nil.
+        /// Where to write the per-customer CSV (atomically, owner-only: mode 0600), or nil.
         public var out: String?
         /// Where skipped bad rows go; nil: `out` (or the event log) + `.rejects.csv`.
         public var rejectsPath: String?
