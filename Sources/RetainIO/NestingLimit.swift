@@ -50,11 +50,14 @@ package enum NestingLimit {
                 previous = c
                 continue
             case .singleQuoted:
-                // `''` inside is an escaped quote: leaving and re-entering gives the same result.
                 if c == 0x0A { line += 1 }
-                if c == 0x27 { state = .plain }
+                if c == 0x27 { state = .singleQuoteEnd }
                 previous = c
                 continue
+            case .singleQuoteEnd:
+                // `''` inside a single-quoted string is an escaped quote: the string goes on.
+                if c == 0x27 { state = .singleQuoted; previous = c; continue }
+                state = .plain
             case .comment:
                 if c != 0x0A { continue }
                 state = .plain
@@ -76,6 +79,7 @@ package enum NestingLimit {
                 while let last = indents.last, last > column { indents.removeLast() }
                 if indents.last.map({ $0 < column }) ?? true { indents.append(column) }
                 lineBlockDepth = indents.count
+                if lineBlockDepth > limit { return line }
             } else if atLineStart {
                 atLineStart = false
                 lineBlockDepth = indents.count
@@ -106,7 +110,7 @@ package enum NestingLimit {
         return nil
     }
 
-    private enum State { case plain, doubleQuoted(escaped: Bool), singleQuoted, comment }
+    private enum State { case plain, doubleQuoted(escaped: Bool), singleQuoted, singleQuoteEnd, comment }
 }
 
 /// A limit a YAML or JSON file broke before parsing (see `NestingLimit`).
