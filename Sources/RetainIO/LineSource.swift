@@ -44,7 +44,12 @@ package final class LineBlock {
 /// streaming `inflate` (concatenated gzip members are read one after another). Not thread-safe:
 /// callers take turns.
 package final class LineSource {
+    /// The longest line accepted (16 MiB): a longer one (a file without line feeds, `/dev/zero`)
+    /// is an error instead of a buffer that grows until memory runs out.
+    package static let maximumLineLength = 16 << 20
     package let path: String
+    /// The longest line accepted; `maximumLineLength` unless a test lowers it.
+    package var lineLimit = LineSource.maximumLineLength
     private let fd: Int32
     private var prefix: [UInt8] = []          // bytes read while sniffing, served first
     private var stream: UnsafeMutablePointer<z_stream>?
@@ -238,6 +243,7 @@ package final class LineSource {
             var newline = memchr(carry, 0x0A, carryCount).map { $0.assumingMemoryBound(to: UInt8.self) }
             while newline == nil {
                 let searched = carryCount
+                if searched > lineLimit { throw IOError.lineTooLong(path: path, line: line, limit: lineLimit) }
                 if try readIntoCarry(1 << 16) == 0 { break }
                 newline = memchr(carry + searched, 0x0A, carryCount - searched).map { $0.assumingMemoryBound(to: UInt8.self) }
             }
@@ -287,6 +293,12 @@ package final class LineSource {
             if filled < limit {
                 // End of text: the rest is the block.
                 if filled == 0 { block.count = 0; return false }
+                if searchFrom > 0 && filled > lineLimit {
+                    // The first line was longer than a block: it may also be longer than the limit.
+                    let hit = memchr(block.bytes + searchFrom, 0x0A, filled - searchFrom)
+                    let firstLine = hit.map { $0.assumingMemoryBound(to: UInt8.self) - block.bytes } ?? filled
+                    if firstLine > lineLimit { throw IOError.lineTooLong(path: path, line: nil, limit: lineLimit) }
+                }
                 if block.bytes[filled - 1] != 0x0A {
                     block.bytes[filled] = 0x0A
                     filled += 1
@@ -307,7 +319,9 @@ package final class LineSource {
                 block.count = end
                 return true
             }
-            // The first line is longer than the block: read on.
+            // The first line is longer than the block: read on (up to the line limit; the caller
+            // knows the line number and adds it).
+            if limit > lineLimit { throw IOError.lineTooLong(path: path, line: nil, limit: lineLimit) }
             searchFrom = limit
             limit += blockSize
             block.reserve(max(limit, filled) + 1, keep: filled)

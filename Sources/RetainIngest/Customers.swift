@@ -82,7 +82,7 @@ public struct Customers: Sendable, Equatable {
         var scratch = [UInt8]()
         var lineBase = headerLine
         func string(_ f: FieldSpan) -> String { String(decoding: UnsafeBufferPointer(start: f.start, count: f.count), as: UTF8.self) }
-        while try source.nextBlock(block, blockSize: 1 << 20) {
+        while try IOError.numberingLine(line: lineBase + 1, { try source.nextBlock(block, blockSize: 1 << 20) }) {
             if scratch.count < block.count + 32 { scratch = [UInt8](repeating: 0, count: block.count + 32) }
             try scratch.withUnsafeMutableBufferPointer { scratchBuffer in
                 let scratch = scratchBuffer.baseAddress!  // count ≥ 32

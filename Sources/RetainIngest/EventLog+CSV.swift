@@ -547,7 +547,7 @@ extension EventLogReader {
             while pipeline.nextTurn != k { pipeline.turn.wait() }
             if !pipeline.failed {
                 do {
-                    if let readError { throw readError }
+                    if let readError { throw IOError.numberingLine(readError, line: pipeline.lineBase + 1) }
                     try merge(worker, pipeline, body)
                 } catch {
                     pipeline.error = error

@@ -170,10 +170,18 @@ public struct FeatureConfig: Codable, Sendable, Equatable {
 
     /// Loads a config from a YAML (`.yaml`/`.yml`) or JSON file.
     ///
-    /// - Throws: `IngestError.badConfigFile` naming the file and the problem; the validation errors.
+    /// - Throws: `IngestError.cannotRead`; `.configBeyondLimit` for a file over 1 MiB or nested more
+    ///   than 64 levels deep; `.badConfigFile` naming the file and the problem; the validation errors.
     public static func load(path: String) throws -> FeatureConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw IngestError.cannotRead(file: path, reason: "no such file or not readable")
+        let data: Data
+        do {
+            // Size and nesting are checked before parsing: the YAML parser recurses once per level.
+            switch try NestingLimit.read(path: path, yaml: !path.hasSuffix(".json")) {
+            case .success(let bytes): data = Data(bytes)
+            case .failure(let problem): throw IngestError.configBeyondLimit(path: path, problem: problem)
+            }
+        } catch IOError.readFailed(_, let reason) {
+            throw IngestError.cannotRead(file: path, reason: reason)
         }
         let config: FeatureConfig
         do {

@@ -110,26 +110,49 @@ extension FeatureTable {
     ///
     /// - Throws: `IngestError.cannotRead`, `.empty`, `.badQuotes`.
     public static func readHeader(path: String) throws -> [String] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw IngestError.cannotRead(file: path, reason: String(cString: strerror(errno)))
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw IngestError.cannotRead(file: path, reason: systemError()) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw IngestError.cannotRead(file: path, reason: systemError()) }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            throw IngestError.cannotRead(file: path, reason: "it is a directory")
         }
-        defer { try? handle.close() }
         var bytes: [UInt8] = []
-        // Enough for the header: up to the first line end outside quotes that follows a non-blank line.
-        while true {
-            let chunk = handle.readData(ofLength: 1 << 16)
-            if chunk.isEmpty { break }
-            bytes += chunk
-            var quotes = 0, sawText = false, done = false
-            for c in bytes {
-                if c == quote { quotes += 1 }
-                if c == lineFeed && quotes & 1 == 0 && sawText { done = true; break }
-                if c != lineFeed && c != carriageReturn { sawText = true }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        // Enough for the header: up to the first line end outside quotes that follows a non-blank
+        // line. The scan resumes where the last chunk ended; a line over the limit is an error.
+        var quotes = 0, sawText = false, done = false, scanned = 0, lineStart = 0, line = 1
+        while !done {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IngestError.cannotRead(file: path, reason: systemError())
             }
-            if done { break }
+            if n == 0 { break }
+            bytes += chunk[0..<n]
+            while scanned < bytes.count {
+                let c = bytes[scanned]
+                scanned += 1
+                if c == quote { quotes += 1 }
+                if c == lineFeed {
+                    if quotes & 1 == 0 && sawText { done = true; break }
+                    lineStart = scanned
+                    line += 1
+                } else if c != carriageReturn {
+                    sawText = true
+                }
+            }
+            if !done && scanned - lineStart > maximumLineLength {
+                throw IOError.lineTooLong(path: path, line: line, limit: maximumLineLength)
+            }
         }
         return try bytes.withUnsafeBytes { try layout($0, fileName: path, options: CSVReadOptions()).header }
     }
+
+    /// The longest physical line accepted in a feature table's header, and in a table read from a
+    /// pipe or device (see `LineSource.maximumLineLength`).
+    static var maximumLineLength: Int { LineSource.maximumLineLength }
 
     fileprivate static func streamBlocks(
         _ buffer: UnsafeRawBufferPointer, fileName: String, options: CSVReadOptions, blockBytes: Int,
@@ -222,9 +245,11 @@ extension FeatureTable {
                 return try body(UnsafeRawBufferPointer(start: map, count: size))
             }
         }
-        // Pipes, special files, or mmap refused: read to the end.
+        // Pipes, special files, or mmap refused: read to the end, stopping at a line over the limit
+        // (a device such as /dev/zero would otherwise fill memory).
         var bytes: [UInt8] = []
         var block = [UInt8](repeating: 0, count: 1 << 20)
+        var lastLineEnd = 0   // offset after the last line feed read
         while true {
             let n = block.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
@@ -232,7 +257,13 @@ extension FeatureTable {
                 throw IngestError.cannotRead(file: path, reason: systemError())
             }
             if n == 0 { break }
+            let last = block[0..<n].lastIndex(of: lineFeed)
+            if let last { lastLineEnd = bytes.count + last + 1 }
             bytes.append(contentsOf: block[0..<n])
+            if bytes.count - lastLineEnd > maximumLineLength {
+                let line = 1 + bytes[0..<lastLineEnd].reduce(0) { $0 + ($1 == lineFeed ? 1 : 0) }
+                throw IOError.lineTooLong(path: path, line: line, limit: maximumLineLength)
+            }
         }
         return try bytes.withUnsafeBytes(body)
     }
@@ -317,6 +348,9 @@ extension FeatureTable {
             line += 1
         }
         guard p < end else { throw IngestError.empty(file: fileName) }
+        if end - p > maximumLineLength && memchr(p, Int32(lineFeed), maximumLineLength + 1) == nil {
+            throw IOError.lineTooLong(path: fileName, line: line + 1, limit: maximumLineLength)
+        }
         var header: [String] = []
         while true {
             let fieldLine = line

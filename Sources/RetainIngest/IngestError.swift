@@ -44,6 +44,8 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidCustomFeature(name: String, problem: CustomFeatureProblem)
     /// The config file is not valid YAML/JSON for a config; `location` is the key path when known.
     case badConfigFile(path: String, location: String?, reason: String)
+    /// The config file is too large or nested too deep to be a config (checked before parsing).
+    case configBeyondLimit(path: String, problem: TextLimitProblem)
     /// The log has no event (and no signup) before the as-of date.
     case noEventsBefore(file: String, date: String)
 
@@ -91,6 +93,8 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
             return "churn horizon_days must be at least 1, got \(days)."
         case let .invalidCustomFeature(name, problem):
             return problem.message(name)
+        case let .configBeyondLimit(path, problem):
+            return problem.message(path: path, what: "a config file")
         case let .badConfigFile(path, location, reason):
             return "\(path)\(location.map { ", at '\($0)'" } ?? ""): \(reason)"
         case let .noEventsBefore(file, date):

@@ -149,7 +149,8 @@ public struct KMeans: Sendable {
     private func run(_ data: KMeansData, initial: [Double], tolerance: Double) -> KMeansModel {
         let engine = KMeansEngine(data, hamerly: algorithm == .hamerly)
         let r = engine.run(initial: initial, maxIterations: maxIterations, tolerance: tolerance)
-        let centroids = try! Matrix(rows: data.k, columns: data.d, values: r.centres)  // k·d values by construction
+        var centroids = Matrix(rows: data.k, columns: data.d)
+        centroids.values = r.centres  // k·d values, row-major, by construction of the engine
         return KMeansModel(centroids: centroids, labels: r.labels, inertia: r.inertia,
                            iterations: r.iterations, converged: r.converged)
     }

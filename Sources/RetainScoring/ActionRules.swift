@@ -169,8 +169,16 @@ public struct ActionRules: Codable, Sendable, Equatable {
     /// Parses YAML (or JSON) text; `path` is used in messages.
     ///
     /// - Throws: `ScoringError.invalidRules` for text that is not a rules file, `.unknownRuleName` for a
-    ///   misspelt key, flag or tier (naming the rule), `.tooManyRules`.
+    ///   misspelt key, flag or tier (naming the rule), `.tooManyRules`, `.fileBeyondLimit` (over 1 MiB
+    ///   or nested more than 64 levels deep, checked before parsing).
     public static func parse(_ text: String, path: String = "rules") throws -> ActionRules {
+        // The YAML parser recurses once per level of nesting: refuse deep text before it sees it.
+        if text.utf8.count > NestingLimit.maximumTextSize {
+            throw ScoringError.fileBeyondLimit(path: path, what: "a rules file", problem: .tooLarge(limit: NestingLimit.maximumTextSize))
+        }
+        if let problem = NestingLimit.check(text.utf8) {
+            throw ScoringError.fileBeyondLimit(path: path, what: "a rules file", problem: problem)
+        }
         let r: ActionRules
         do {
             r = try YAMLDecoder().decode(ActionRules.self, from: text)
@@ -223,9 +231,17 @@ public struct ActionRules: Codable, Sendable, Equatable {
     ///
     /// - Throws: `ScoringError.rulesUnreadable`, or what `parse` throws.
     public static func load(path: String) throws -> ActionRules {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ScoringError.rulesUnreadable(path: path, reason: (error as NSError).localizedDescription)
+        let bytes: [UInt8]
+        do {
+            switch try NestingLimit.read(path: path) {
+            case .success(let b): bytes = b
+            case .failure(let problem): throw ScoringError.fileBeyondLimit(path: path, what: "a rules file", problem: problem)
+            }
+        } catch IOError.readFailed(_, let reason) {
+            throw ScoringError.rulesUnreadable(path: path, reason: reason)
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ScoringError.rulesUnreadable(path: path, reason: "it is not UTF-8 text")
         }
         return try parse(text, path: path)
     }

@@ -114,6 +114,10 @@ public enum ModelEnvelope {
     /// - Throws: `ScoringError` naming `path`: `.modelNotJSON` (truncated), `.oldModelFormat`,
     ///   `.foreignModel`, `.unsupportedModelVersion`, `.malformedModel` (no version or kind).
     public static func header(of data: Data, path: String) throws -> Header {
+        // A depth guard before parsing (recursive parsers and decoders recurse once per level).
+        if let problem = NestingLimit.check(data, yaml: false) {
+            throw ScoringError.fileBeyondLimit(path: path, what: "a model file", problem: problem)
+        }
         guard let object = try? JSONSerialization.jsonObject(with: data) else { throw ScoringError.modelNotJSON(path: path) }
         guard let dict = object as? [String: Any], let format = dict["format"] as? String else {
             throw ScoringError.foreignModel(path: path, found: "none")
@@ -132,7 +136,8 @@ public enum ModelEnvelope {
     /// Verifies and decodes a model of type `P` from file bytes; `path` is only used in messages.
     ///
     /// - Throws: `ScoringError`: what `header(of:path:)` throws, `.wrongModelKind`, `.malformedModel`,
-    ///   or `.modelChecksumMismatch` (changed).
+    ///   `.modelChecksumMismatch` (changed), `.inconsistentModel` (lengths that disagree, values not
+    ///   finite or out of range, whatever the checksum), `.fileBeyondLimit` (nested too deep).
     public static func decode<P: ModelPayload>(_ type: P.Type, from data: Data, path: String) throws -> P {
         let header = try header(of: data, path: path)
         guard header.kind == P.kind else { throw ScoringError.wrongModelKind(path: path, found: header.kind, expected: P.kind) }
@@ -141,6 +146,10 @@ public enum ModelEnvelope {
             throw ScoringError.malformedModel(path: path, reason: describe(error))
         }
         guard model.checksum == (try checksum(of: model)) else { throw ScoringError.modelChecksumMismatch(path: path) }
+        // The checksum is unkeyed (anyone can recompute it): check the structure too.
+        do { try (model as? any StructureChecked)?.checkStructure() } catch let e as StructureProblem {
+            throw ScoringError.inconsistentModel(path: path, field: e.field, problem: e.problem)
+        }
         return model
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import RetainIO
 import RetainNumerics
 
 /// Why a RetainScoring workflow cannot run with the inputs given: model files, action rules,
@@ -32,6 +33,12 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
     case modelChecksumMismatch(path: String)
     /// The model file lacks a field or has one of the wrong type; `reason` says which.
     case malformedModel(path: String, reason: String)
+    /// A model or rules file too large or nested too deep (checked before parsing); `what` names
+    /// the kind of file ("a rules file", "a model file").
+    case fileBeyondLimit(path: String, what: String, problem: TextLimitProblem)
+    /// A model file whose content is inconsistent (lengths that disagree, values that are not finite
+    /// or out of range) although it parses and its checksum matches; `field` names the field.
+    case inconsistentModel(path: String, field: String, problem: String)
     /// The data lack features the model (named `model`) needs.
     case missingFeatures(model: String, names: [String])
 
@@ -135,6 +142,9 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wrongModelKind(let p, let found, let expected): return "\(p) is a \(found.displayName), not a \(expected.displayName)."
         case .modelChecksumMismatch(let p): return "\(p) was changed after it was written: its SHA-256 does not match the content. Re-train (or restore the file) instead of editing it."
         case .malformedModel(let p, let r): return "\(p) is a damaged model file: \(r)."
+        case let .fileBeyondLimit(p, what, problem): return problem.message(path: p, what: what)
+        case let .inconsistentModel(p, field, problem):
+            return "\(p) is a damaged model file: \(field) \(problem). Its checksum matches, so it was edited and re-signed; train the model again or restore the file."
         case .missingFeatures(let m, let n): return "model \(m) needs features the data do not provide: \(n.joined(separator: ", ")). Use the config and roles the model was trained with."
 
         case .rulesUnreadable(let p, let r): return "cannot read rules file \(p): \(r)."
