@@ -26,7 +26,9 @@ import RetainScoring
 /// Journal: WAL with `synchronous = FULL`. A day is replaced in one transaction (delete + insert),
 /// so a process killed mid-write leaves the previous state: uncommitted WAL frames are ignored on
 /// the next open. WAL also lets `retain export` read while `retain score` writes. The `-wal` and
-/// `-shm` files live beside the database, which must be on a local file system.
+/// `-shm` files live beside the database, which must be on a local file system. A read-only
+/// connection cannot checkpoint, so after a reader closes, empty `-wal` and `-shm` files may stay
+/// beside the database (owner-only like it) until the next write removes them.
 ///
 /// Not thread-safe: use one instance per thread.
 public final class ScoreHistory {
