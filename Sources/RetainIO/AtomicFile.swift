@@ -56,7 +56,7 @@ public enum AtomicFile {
     }
 
     /// Tracks which pieces are made and hands out, in order, those whose offset is known.
-    private final class PieceOrder: @unchecked Sendable {
+    final class PieceOrder: @unchecked Sendable {
         private let lock = NSLock()
         private var made: [[UInt8]?]
         private var next = 0, offset = 0
@@ -85,7 +85,7 @@ public enum AtomicFile {
     }
 
     /// The first error reported by parallel workers.
-    private final class FirstError: @unchecked Sendable {
+    final class FirstError: @unchecked Sendable {
         private let lock = NSLock()
         private var first: Error?
         var error: Error? { lock.lock(); defer { lock.unlock() }; return first }

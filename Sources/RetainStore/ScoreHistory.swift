@@ -8,8 +8,10 @@ import RetainScoring
 
 /// The daily score history: one SQLite file, one row per customer per scored day.
 ///
-/// Created on first use. Schema version is kept in `PRAGMA user_version` and migrated on open
-/// (0 → 1 creates the tables); a file from a newer `retain` is refused.
+/// Created on first use, owner-only (0600). Schema version is kept in `PRAGMA user_version` and
+/// migrated when opened for writing (0 → 1 creates the tables); a file from a newer `retain` is
+/// refused, and so is a damaged one (`PRAGMA quick_check`). Readers open it read-only
+/// (``init(readingFrom:)``) and never create, migrate or change the file.
 ///
 /// Schema v1:
 ///
@@ -24,7 +26,9 @@ import RetainScoring
 /// Journal: WAL with `synchronous = FULL`. A day is replaced in one transaction (delete + insert),
 /// so a process killed mid-write leaves the previous state: uncommitted WAL frames are ignored on
 /// the next open. WAL also lets `retain export` read while `retain score` writes. The `-wal` and
-/// `-shm` files live beside the database, which must be on a local file system.
+/// `-shm` files live beside the database, which must be on a local file system. A read-only
+/// connection cannot checkpoint, so after a reader closes, empty `-wal` and `-shm` files may stay
+/// beside the database (owner-only like it) until the next write removes them.
 ///
 /// Not thread-safe: use one instance per thread.
 public final class ScoreHistory {
@@ -40,29 +44,96 @@ public final class ScoreHistory {
     /// Test hook: throw `injectedFailure` after this many inserts, inside the transaction.
     var failAfterInserts: Int?
 
-    /// Opens (and, when `create` is true, creates) the history at `path`, migrating its schema.
+    /// Opens the history at `path` for writing (creating it when `create` is true and it is
+    /// missing, and migrating its schema), or, when `create` is false, for reading only.
     ///
     /// - Parameters:
     ///   - path: The SQLite file.
-    ///   - create: Create the file when missing (default). Readers pass `false`.
-    /// - Throws: `StoreError.missingDatabase`, `.sqlite`, `.newerSchema`.
-    public init(path: String, create: Bool = true) throws {
+    ///   - create: Create the file when missing (default). Readers pass `false`, which is the
+    ///     read-only open of ``init(readingFrom:)``.
+    ///   - busyTimeout: How long to wait, in milliseconds, for a lock held by another
+    ///     connection (another `retain score` writing) before failing.
+    /// - Throws: `StoreError.missingDatabase`, `.sqlite`, `.newerSchema`, `.damaged`,
+    ///   `.notAHistory` (read-only open of a file `retain` did not write).
+    public convenience init(path: String, create: Bool = true, busyTimeout: Int32 = 10_000) throws {
+        try self.init(path: path, readOnly: !create, busyTimeout: busyTimeout)
+    }
+
+    /// Opens the history at `path` read-only: the file is never created, migrated or switched
+    /// to WAL (the commands that only read — history, diff, export — use this).
+    ///
+    /// - Throws: `StoreError.missingDatabase`; `.notAHistory` for an empty or unrelated SQLite
+    ///   file (no `scores`/`runs` tables, or schema version 0); `.newerSchema`; `.sqlite`.
+    public convenience init(readingFrom path: String, busyTimeout: Int32 = 10_000) throws {
+        try self.init(path: path, readOnly: true, busyTimeout: busyTimeout)
+    }
+
+    private init(path: String, readOnly: Bool, busyTimeout: Int32) throws {
         self.path = path
-        if !create && !FileManager.default.fileExists(atPath: path) {
+        if readOnly && !FileManager.default.fileExists(atPath: path) {
             throw StoreError.missingDatabase(path: path)
         }
         do {
-            db = try SQLiteDatabase(path: path, mode: .readWrite(create: create))
-            db.setBusyTimeout(milliseconds: 10_000)
-            try db.execute("PRAGMA journal_mode = WAL")
-            try db.execute("PRAGMA synchronous = FULL")
-            try db.execute("PRAGMA cache_size = -65536")  // 64 MiB: a million-row day's index pages stay in memory
-            try db.migrate([Self.migrate0to1])
+            if readOnly {
+                db = try SQLiteDatabase(path: path, mode: .readOnly)
+                db.setBusyTimeout(milliseconds: busyTimeout)
+                try Self.checkReadable(db, path: path)
+            } else {
+                try Self.createOwnerOnly(path: path)
+                db = try SQLiteDatabase(path: path, mode: .readWrite(create: true))
+                db.setBusyTimeout(milliseconds: busyTimeout)
+                try Self.checkSound(db, path: path)
+                let version = try db.userVersion()
+                if version > Self.schemaVersion {  // before anything changes the file
+                    throw StoreError.newerSchema(path: path, version: version, supported: Self.schemaVersion)
+                }
+                try db.execute("PRAGMA journal_mode = WAL")
+                try db.execute("PRAGMA synchronous = FULL")
+                try db.execute("PRAGMA cache_size = -65536")  // 64 MiB: a million-row day's index pages stay in memory
+                try db.migrate([Self.migrate0to1])
+            }
         } catch {
             throw Self.storeError(error, path: path)
         }
     }
 
+    /// Creates a missing history file empty and owner-only (0600, whatever the umask) before
+    /// SQLite opens it; SQLite gives the `-wal` and `-shm` files the database file's mode.
+    private static func createOwnerOnly(path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd < 0 {
+            if errno == EEXIST { return }
+            throw StoreError.sqlite(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        if fchmod(fd, 0o600) != 0 {
+            throw StoreError.sqlite(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// A read-only open's checks: the file is a retain history of a schema this build reads.
+    private static func checkReadable(_ db: SQLiteDatabase, path: String) throws {
+        let version = try db.userVersion()
+        if version > schemaVersion {
+            throw StoreError.newerSchema(path: path, version: version, supported: schemaVersion)
+        }
+        let tables = Set(try db.tableNames())
+        if version == 0 || !tables.isSuperset(of: ["scores", "runs"]) {
+            throw StoreError.notAHistory(path: path)
+        }
+    }
+
+    /// A writing open's check of an existing file: `PRAGMA quick_check` must pass, so no day is
+    /// appended to a damaged history.
+    private static func checkSound(_ db: SQLiteDatabase, path: String) throws {
+        var lines: [String] = []
+        do {
+            try db.query("PRAGMA quick_check") { lines.append($0.text(0)) }
+        } catch IOError.sqlite(_, _, let code) where code & 0xFF == 11 {  // SQLITE_CORRUPT
+            throw StoreError.damaged(path: path)
+        }
+        if lines != ["ok"] { throw StoreError.damaged(path: path) }
+    }
 
     // MARK: Schema
 

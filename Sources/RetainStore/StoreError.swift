@@ -14,6 +14,13 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case sqlite(path: String, reason: String)
     /// The file was written by a newer `retain` (schema version above the one this build knows).
     case newerSchema(path: String, version: Int32, supported: Int32)
+    /// The file is a SQLite database but not a score history (no `scores`/`runs` tables, or
+    /// schema version 0).
+    case notAHistory(path: String)
+    /// The history fails SQLite's `quick_check`; nothing is written to it.
+    case damaged(path: String)
+    /// The history was written but the scores CSV could not be put in place afterwards.
+    case csvAfterHistory(path: String, date: String, reason: String)
     /// No scores were written for this date.
     case unknownDate(date: String, scored: [String])
     /// No such list on this date.
@@ -35,6 +42,12 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "score history \(path): \(reason)."
         case .newerSchema(let path, let version, let supported):
             return "score history \(path) has schema version \(version); this retain reads up to \(supported). Upgrade retain."
+        case .notAHistory(let path):
+            return "\(path) is not a retain score history (no scores table); give the history file that `retain score` writes."
+        case .damaged(let path):
+            return "score history \(path) is damaged (it fails SQLite's quick_check); nothing was written to it. Restore it from a backup, or start a new history file."
+        case .csvAfterHistory(let path, let date, let reason):
+            return "the score history has \(date), but the scores CSV \(path) could not be written (\(reason)); it still holds the previous scores. Run the day again to rewrite the CSV."
         case .unknownDate(let date, let scored):
             let list = scored.isEmpty ? "none yet" : scored.joined(separator: ", ")
             return "no scores for \(date). Scored dates: \(list)."

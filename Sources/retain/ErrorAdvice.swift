@@ -54,6 +54,8 @@ enum ErrorAdvice {
         // history, diff, export: the history is made by retain score --db.
         case let StoreError.missingDatabase(path):
             return CLIError("no score history at \(path). Run `retain score ... --db \(path)` first, or check the path.")
+        case let StoreError.notAHistory(path):
+            return CLIError("\(path) is not a retain score history (no scores table); give the file `retain score --db` writes.")
 
         // retain diff / export: a date or list that is not in the history is a usage error.
         case StoreError.unknownDate, StoreError.unknownList:

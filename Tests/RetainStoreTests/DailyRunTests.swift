@@ -12,8 +12,10 @@ final class DailyRunTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The sample churn model and a prepared table of three customers (the bundle's impute values, recency varied).
-    func scoring(_ dir: URL) throws -> DailyScoring {
-        let modelPath = Self.root.appendingPathComponent("models/sample-churn.json").path
+    func scoring(_ dir: URL) throws -> DailyScoring { try Self.scoring(dir) }
+
+    static func scoring(_ dir: URL) throws -> DailyScoring {
+        let modelPath = root.appendingPathComponent("models/sample-churn.json").path
         let bundle = try ModelBundle.load(path: modelPath)
         let names = bundle.features.map(\.name)
         var text = "customer_id," + names.joined(separator: ",") + "\n"
@@ -51,10 +53,11 @@ final class DailyRunTests: XCTestCase {
         let scoring = try scoring(dir)
         _ = try DailyRun.run(DailyRun.Options(scoring: scoring, db: db))
         _ = try DailyRun.run(DailyRun.Options(scoring: scoring, db: db))
-        XCTAssertEqual(try ScoreHistory(path: db, create: false).records(date: "2025-12-01").count, 3)
         let none = try DailyRun.run(DailyRun.Options(scoring: scoring))
         XCTAssertNil(none.out)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["h.db", "t.csv"])
+        // Read last: a read-only connection to a WAL database leaves its empty -wal/-shm files.
+        XCTAssertEqual(try ScoreHistory(path: db, create: false).records(date: "2025-12-01").count, 3)
     }
 
     func testRejectsGoBesideTheScores() {
