@@ -35,23 +35,7 @@ public enum AtomicFile {
     /// write after another.
     public static func write(to path: String, permissions: mode_t = 0o644, pieces: Int, produce: (Int) -> [UInt8]) throws {
         let file = try Stream(path: path, permissions: permissions)
-        let order = PieceOrder(count: pieces)
-        let failure = FirstError()
-        withoutActuallyEscaping(produce) { produce in
-            DispatchQueue.concurrentPerform(iterations: pieces) { k in
-                let bytes = produce(k)
-                guard failure.error == nil else { return }
-                do {
-                    if file.isInPlace {
-                        // Unseekable: write under the order's lock so the bytes go out in order.
-                        try order.finished(k, bytes, underLock: true) { _, piece in try file.write(piece) }
-                    } else {
-                        try order.finished(k, bytes) { offset, piece in try file.write(piece, at: offset) }
-                    }
-                } catch { failure.set(error) }
-            }
-        }
-        if let e = failure.error { file.abandon(); throw e }
+        do { try file.write(pieces: pieces, produce: produce) } catch { file.abandon(); throw error }
         try file.commit()
     }
 
@@ -189,6 +173,23 @@ public enum AtomicFile {
                     written += n
                 }
             }
+        }
+
+        /// The file offset the next sequential write goes to (seekable targets only).
+        func currentOffset() throws -> Int {
+            let at = lseek(fd, 0, SEEK_CUR)
+            guard at >= 0 else { throw Self.failure(path, errno) }
+            return Int(at)
+        }
+
+        /// Moves the file offset to the end, after positioned writes.
+        func seekToEnd() throws {
+            guard lseek(fd, 0, SEEK_END) >= 0 else { throw Self.failure(path, errno) }
+        }
+
+        /// Flushes the bytes written so far to disk (``commit()`` then has little left to do).
+        package func sync() throws {
+            guard isInPlace || fsync(fd) == 0 else { throw Self.failure(path, errno) }
         }
 
         /// Sets the mode, syncs the data to disk, closes the file, renames it over the target and
