@@ -110,14 +110,8 @@ extension FeatureTable {
     ///
     /// - Throws: `IngestError.cannotRead`, `.empty`, `.badQuotes`.
     public static func readHeader(path: String) throws -> [String] {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw IngestError.cannotRead(file: path, reason: systemError()) }
+        let (fd, info) = try openForReading(path)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw IngestError.cannotRead(file: path, reason: systemError()) }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw IngestError.cannotRead(file: path, reason: "it is a directory")
-        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         // Enough for the header: up to the first line end outside quotes that follows a non-blank
@@ -223,16 +217,28 @@ struct CSVReadOptions {
 // MARK: - File access
 
 extension FeatureTable {
-    /// Calls `body` with the whole file's bytes: memory-mapped for a regular file, read otherwise.
-    static func withFileBytes<R>(path: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    /// Opens `path` for reading with its `stat`; a directory or an unreadable path is an error
+    /// naming the file.
+    static func openForReading(_ path: String) throws -> (fd: Int32, info: stat) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw IngestError.cannotRead(file: path, reason: systemError()) }
-        defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw IngestError.cannotRead(file: path, reason: systemError()) }
+        guard fstat(fd, &info) == 0 else {
+            let reason = systemError()
+            close(fd)
+            throw IngestError.cannotRead(file: path, reason: reason)
+        }
         if (info.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
             throw IngestError.cannotRead(file: path, reason: "it is a directory")
         }
+        return (fd, info)
+    }
+
+    /// Calls `body` with the whole file's bytes: memory-mapped for a regular file, read otherwise.
+    static func withFileBytes<R>(path: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let (fd, info) = try openForReading(path)
+        defer { close(fd) }
         let size = Int(info.st_size)
         if (info.st_mode & S_IFMT) == S_IFREG && size > 0 {
             #if canImport(Glibc)
