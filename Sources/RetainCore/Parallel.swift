@@ -29,10 +29,11 @@ public enum Parallel {
     /// Number of workers `forEachIndexed` uses for `chunkCount` chunks.
     package static func workerCount(for chunkCount: Int) -> Int { max(1, min(threadCount, chunkCount)) }
 
-    /// Runs `body(chunkIndex, workerIndex)` for every chunk; `workerIndex < workerCount(for:)`
-    /// lets a worker reuse its own scratch buffers. Results must not depend on `workerIndex`.
-    package static func forEachIndexed(_ chunkCount: Int, _ body: (_ chunk: Int, _ worker: Int) -> Void) {
-        let t = workerCount(for: chunkCount)
+    /// Runs `body(chunkIndex, workerIndex)` for every chunk on up to `threads` workers (default
+    /// ``threadCount``); `workerIndex < min(threads, chunkCount)` lets a worker reuse its own
+    /// scratch buffers. Workers pull chunk indices in order; results must not depend on `workerIndex`.
+    package static func forEachIndexed(_ chunkCount: Int, threads: Int = threadCount, _ body: (_ chunk: Int, _ worker: Int) -> Void) {
+        let t = max(1, min(threads, chunkCount))
         if t <= 1 {
             for i in 0..<chunkCount { body(i, 0) }
             return
@@ -51,22 +52,7 @@ public enum Parallel {
 
     /// Runs `body(chunkIndex)` for every chunk index in `0..<chunkCount` on up to `threadCount` threads.
     package static func forEach(_ chunkCount: Int, _ body: (Int) -> Void) {
-        let t = min(threadCount, chunkCount)
-        if t <= 1 {
-            for i in 0..<chunkCount { body(i) }
-            return
-        }
-        // Workers pull chunk indices in order; which thread runs a chunk does not change its result.
-        let next = ManagedAtomicCounter()
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: t) { _ in
-                while true {
-                    let i = next.increment()
-                    if i >= chunkCount { break }
-                    body(i)
-                }
-            }
-        }
+        forEachIndexed(chunkCount) { chunk, _ in body(chunk) }
     }
 }
 

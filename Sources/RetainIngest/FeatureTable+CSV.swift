@@ -566,40 +566,14 @@ private func countBytes(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt
     return (count(lineFeed), count(quote))
 }
 
-/// Runs `body(k)` for k in `0..<count` on up to `threads` threads; workers take indices in order.
+/// Runs `body(k)` for k in `0..<count` on up to `threads` workers (RetainCore's parallel helper).
 private func forEachChunk(_ count: Int, threads: Int, _ body: (Int) -> Void) {
-    forEachChunk(count, threads: threads) { _, k in body(k) }
+    Parallel.forEachIndexed(count, threads: threads) { k, _ in body(k) }
 }
 
 /// Runs `body(worker, k)` for k in `0..<count` on up to `threads` workers (numbered from 0).
 private func forEachChunk(_ count: Int, threads: Int, _ body: (_ worker: Int, _ k: Int) -> Void) {
-    let t = min(threads, count)
-    if t <= 1 {
-        for k in 0..<count { body(0, k) }
-        return
-    }
-    let next = ChunkCounter()
-    withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: t) { worker in
-            while true {
-                let k = next.take()
-                if k >= count { break }
-                body(worker, k)
-            }
-        }
-    }
-}
-
-/// A lock-protected counter handing out chunk indices.
-private final class ChunkCounter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func take() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value - 1
-    }
+    Parallel.forEachIndexed(count, threads: threads) { k, worker in body(worker, k) }
 }
 
 // MARK: - Fields and records
