@@ -19,6 +19,14 @@ public enum NumericsError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A LAPACK routine returned a non-zero `info`.
     case lapack(routine: String, info: Int)
 
+    /// The message for ``separable(quasi:)``, with `penalty` saying how to set a penalty (the
+    /// command line names its option there).
+    public static func separableMessage(quasi: Bool, penalty: String) -> String {
+        (quasi ? "logistic regression diverged: a coefficient passed 1e8 (quasi-separable data). "
+               : "the classes are perfectly separable: without a penalty the coefficients grow without bound. ")
+            + "Fit with a penalty (\(penalty)), or remove the feature that separates the classes."
+    }
+
     public var description: String {
         switch self {
         case .dimensionMismatch(let s):
@@ -34,9 +42,7 @@ public enum NumericsError: Error, Equatable, Sendable, CustomStringConvertible {
         case .diverged(let s):
             return s
         case .separable(let quasi):
-            return (quasi ? "logistic regression diverged: a coefficient passed 1e8 (quasi-separable data). "
-                          : "the classes are perfectly separable: without a penalty the coefficients grow without bound. ")
-                + "Fit with a penalty (a finite C, e.g. 1.0), or remove the feature that separates the classes."
+            return Self.separableMessage(quasi: quasi, penalty: "a finite C, e.g. 1.0")
         case .lapack(let routine, let info):
             return "LAPACK \(routine) failed with info = \(info)."
         }

@@ -62,8 +62,8 @@ enum ErrorAdvice {
             return ValidationError("\(error)")
 
         // retain train: the penalty is --c.
-        case NumericsError.separable:
-            return CLIError("\(error)".replacingOccurrences(of: "(a finite C, e.g. 1.0)", with: "(e.g. --c 1.0)"))
+        case let NumericsError.separable(quasi):
+            return CLIError(NumericsError.separableMessage(quasi: quasi, penalty: "e.g. --c 1.0"))
 
         // retain demo
         case let StoreError.noSample(directory):
