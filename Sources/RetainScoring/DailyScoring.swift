@@ -76,10 +76,8 @@ public struct DailyScoring: Sendable {
     ///
     /// - Throws: `ScoringError.invalidDate` when `date` is not such a date.
     public static func instant(of date: String) throws -> Double {
-        guard date.utf8.count == 10, case .success(let t) = Timestamp.parse(date) else {
-            throw ScoringError.invalidDate(date)
-        }
-        return t
+        guard let day = try? Day(parsing: date) else { throw ScoringError.invalidDate(date) }
+        return day.unixSeconds
     }
 
     /// Builds (or reads) the rows, scores them and applies the action rules.
