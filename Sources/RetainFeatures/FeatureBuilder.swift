@@ -38,6 +38,11 @@ public struct FeatureMatrix: Sendable, Equatable {
     public var asOf: [Double]
     /// Row-major values, `rows × names.count`; NaN = missing (written as an empty cell).
     public var values: [Double]
+    /// Lifecycle state of each row's customer as of the row's date (empty when not computed).
+    public var lifecycle: [Lifecycle] = []
+    /// Days since each row's customer's last own activity (business actions excluded) as of the
+    /// row's date; NaN when never (empty when not computed).
+    public var ownRecencyDays: [Double] = []
 
     /// Number of rows.
     public var rowCount: Int { customerIDs.count }
@@ -46,6 +51,16 @@ public struct FeatureMatrix: Sendable, Equatable {
     public func value(_ name: String, row: Int) -> Double? {
         names.firstIndex(of: name).map { values[row * names.count + $0] }
     }
+
+    /// Creates a matrix; `lifecycle` and `ownRecencyDays` are empty or one per row.
+    public init(names: [String], customerIDs: [String], asOf: [Double], values: [Double],
+                lifecycle: [Lifecycle] = [], ownRecencyDays: [Double] = []) {
+        self.names = names; self.customerIDs = customerIDs; self.asOf = asOf; self.values = values
+        self.lifecycle = lifecycle; self.ownRecencyDays = ownRecencyDays
+    }
+
+    /// Whether row `row` is in the at-risk universe (every row when lifecycle was not computed).
+    public func inUniverse(row: Int) -> Bool { lifecycle.isEmpty || lifecycle[row].inUniverse }
 
     /// The row of a customer at an as-of instant.
     public func row(customer: String, asOf t: Double? = nil) -> Int? {
