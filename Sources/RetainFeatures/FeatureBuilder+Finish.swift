@@ -206,8 +206,9 @@ extension FeatureAccumulator {
         }
         if spec.label {
             let cancellation = spec.config.churn.definition == .cancellation
+            // Inactivity: no own event (business events excluded) in [T, T + horizon).
             col("churned") { c, k in
-                cancellation ? fixedAt(c, k, Slot.horizonCancel) : (fixedAt(c, k, Slot.horizonAny) == 1 ? 0 : 1)
+                cancellation ? fixedAt(c, k, Slot.horizonCancel) : (fixedAt(c, k, Slot.horizonOwn) == 1 ? 0 : 1)
             }
         }
 
@@ -215,6 +216,8 @@ extension FeatureAccumulator {
         let order = ids.indices.sorted { ids[$0] < ids[$1] }
         let snapOrder = snapshots.indices.sorted { snapshots[$0] < snapshots[$1] }
         var outIDs = [String](), outAsOf = [Double](), values = [Double]()
+        var states = [Lifecycle](), ownRecency = [Double]()
+        let rules = LifecycleRules(newDays: newDays, lapsedDays: lapsedDays)
         let ratioIndex = ratioColumns.map { r in (names.firstIndex(of: r.0)!, r.1, r.2) }
         for k in snapOrder {
             for c in order {
@@ -225,9 +228,27 @@ extension FeatureAccumulator {
                 let start = values.count
                 for f in columns { values.append(f(c, k)) }
                 for (j, a, b) in ratioIndex { values[start + j] = ratio(values[start + a], values[start + b]) }
+                states.append(lifecycle(c, k, signup: signupOf[c], rules: rules))
+                ownRecency.append(days(c, k, fixedAt(c, k, Slot.ownLast)))
             }
         }
-        return FeatureMatrix(names: names, customerIDs: outIDs, asOf: outAsOf, values: values)
+        return FeatureMatrix(names: names, customerIDs: outIDs, asOf: outAsOf, values: values,
+                             lifecycle: states, ownRecencyDays: ownRecency)
+    }
+
+    /// The lifecycle state of customer `c` as of snapshot `k` (see ``Lifecycle``).
+    private func lifecycle(_ c: Int, _ k: Int, signup: Double, rules: LifecycleRules) -> Lifecycle {
+        let block = c * S + k
+        let f = block * stride
+        let evidence = LifecycleEvidence(
+            signup: signup, firstAny: fixed[f + Slot.first],
+            ownFirst: fixed[f + Slot.ownFirst], ownLast: fixed[f + Slot.ownLast],
+            subscriptionTime: fixed[f + Slot.subTime], subscriptionIsCancel: fixed[f + Slot.subKind] == SubscriptionKind.cancel,
+            cancelTime: fixed[f + Slot.cancelTime])
+        let base = block * dayWords + ownDayOffset
+        return rules.state(asOf: snapshots[k], evidence) { d in
+            d < ownDays && days[base + (d >> 6)] & (1 << UInt64(d & 63)) != 0
+        }
     }
 
     var tAllSlot: Int { W + 1 }

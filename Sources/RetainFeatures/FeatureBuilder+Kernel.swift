@@ -6,7 +6,7 @@ import RetainIngest
 /// How the accumulator's hot loop treats an event type's role (one byte per type; every other
 /// role is only counted).
 enum AccumulatedRole: UInt8 {
-    case other, purchase, session, nps, csat, ces, subscriptionCancel
+    case other, purchase, session, nps, csat, ces, subscriptionStart, subscriptionCancel
 
     init(_ role: Role?) {
         switch role {
@@ -15,10 +15,23 @@ enum AccumulatedRole: UInt8 {
         case .nps?: self = .nps
         case .csat?: self = .csat
         case .ces?: self = .ces
+        case .subscriptionStart?: self = .subscriptionStart
         case .subscriptionCancel?: self = .subscriptionCancel
         default: self = .other
         }
     }
+}
+
+/// An event type as the hot loop reads it: its role, and whether its events are the customer's
+/// own actions (not one of the config's `lifecycle.business` types).
+struct TypeKind {
+    let role: AccumulatedRole
+    let own: Bool
+}
+
+/// Values of the subscription-kind slot (``FeatureAccumulator/Slot/subKind``).
+enum SubscriptionKind {
+    static let none = 0.0, start = 1.0, cancel = 2.0
 }
 
 /// Roles whose events are linked by their `ref` and paired at the end (``FeatureAccumulator/refFeatures(customers:)``).
@@ -79,12 +92,14 @@ struct EventKernel {
     let fixed: UnsafeMutablePointer<Double>
     let perType: UnsafeMutablePointer<Double>
     let days: UnsafeMutablePointer<UInt64>
-    let roles: [AccumulatedRole]
+    let kinds: [TypeKind]
     let custom: CustomKernel
     let S: Int, W: Int, stride: Int, typeStride: Int, typeSlots: Int, dayWords: Int
     let horizon: Double
     let label: Bool
     let maxActivitySeconds: Double
+    /// Word offset of the own-activity day bits in a day block, and how many day-ages they cover.
+    let ownDayOffset: Int, ownDays: Int
 
     typealias Slot = FeatureAccumulator.Slot
     var tPrior: Int { W }
@@ -100,23 +115,26 @@ struct EventKernel {
         retain_prefetch_write(days + block * dayWords)
     }
 
-    /// Adds one event to every snapshot: to its label window when at or after T, else to its features.
+    /// Adds one event to every snapshot: to its label window when at or after T, else to its
+    /// features and lifecycle slots.
     @inline(__always)
     func add(customer c: Int, time t: Double, type ty: Int, value v: Double) {
-        let role = roles[ty]
+        let kind = kinds[ty]
+        let role = kind.role
         for k in 0..<S {
             let T = snapshots[k]
             let block = c * S + k
             let f = fixed + block * stride
             if t >= T {
                 if label && t < T + horizon {
-                    f[Slot.horizonAny] = 1
+                    if kind.own { f[Slot.horizonOwn] = 1 }
                     if role == .subscriptionCancel { f[Slot.horizonCancel] = 1 }
                 }
                 continue
             }
             let age = T - t
             count(block: block, fixed: f, time: t, age: age, type: ty)
+            if kind.own { addOwn(block: block, fixed: f, time: t, age: age) }
             addValue(fixed: f, role: role, time: t, age: age, value: v)
             if !custom.isEmpty { addCustom(block: block, fixed: f, time: t, age: age, type: ty, value: v) }
         }
@@ -141,10 +159,23 @@ struct EventKernel {
         }
     }
 
-    /// The role's value: purchase and session sums per window, the latest NPS score, CSAT and CES sums.
+    /// Own activity: first and last time, and the day bit of its day-age when within the lifecycle span.
+    @inline(__always)
+    private func addOwn(block: Int, fixed f: UnsafeMutablePointer<Double>, time t: Double, age: Double) {
+        if t < f[Slot.ownFirst] { f[Slot.ownFirst] = t }
+        if t > f[Slot.ownLast] { f[Slot.ownLast] = t }
+        let d = Int(age / secondsPerDay)
+        if d < ownDays {
+            let dw = days + block * dayWords + ownDayOffset
+            dw[d >> 6] |= 1 << UInt64(d & 63)
+        }
+    }
+
+    /// The role's value: purchase and session sums per window, the latest NPS score, CSAT and CES
+    /// sums; and the latest subscription event (whatever the value).
     @inline(__always)
     private func addValue(fixed f: UnsafeMutablePointer<Double>, role: AccumulatedRole, time t: Double, age: Double, value v: Double) {
-        guard !v.isNaN else { return }
+        guard !v.isNaN || role == .subscriptionStart || role == .subscriptionCancel else { return }
         switch role {
         case .purchase, .session:
             let base = Slot.count + (role == .purchase ? 0 : 2 * W)
@@ -158,7 +189,14 @@ struct EventKernel {
                 let s = role == .csat ? Slot.csatSum : Slot.cesSum
                 f[s] += v; f[s + 1] += 1
             }
-        case .other, .subscriptionCancel:
+        case .subscriptionStart, .subscriptionCancel:
+            // The latest subscription event; on equal times the later one in file order wins.
+            if t >= f[Slot.subTime] {
+                f[Slot.subTime] = t
+                f[Slot.subKind] = role == .subscriptionStart ? SubscriptionKind.start : SubscriptionKind.cancel
+            }
+            if role == .subscriptionCancel && t > f[Slot.cancelTime] { f[Slot.cancelTime] = t }
+        case .other:
             break
         }
     }

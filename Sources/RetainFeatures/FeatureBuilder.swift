@@ -74,8 +74,8 @@ public struct FeatureMatrix: Sendable, Equatable {
 /// of events, except for events carrying a `ref` of the ref-linked roles (page views, tickets,
 /// contacts), which are kept (13 bytes each) to pair them at the end.
 ///
-/// Point-in-time: a snapshot at T reads only events with timestamp < T for features, and only
-/// events in [T, T + horizon) for its label.
+/// Point-in-time: a snapshot at T reads only events with timestamp < T for features and the
+/// lifecycle state, and only events in [T, T + horizon) for its label.
 public struct FeatureAccumulator {
     let spec: FeatureSpec
     let snapshots: [Double]
@@ -83,17 +83,24 @@ public struct FeatureAccumulator {
     let windowDays: [Int]
     let maxWindowDays: Int
     let horizon: Double
+    /// Lifecycle thresholds in days (`new_days`, the effective `lapsed_days`).
+    let newDays: Int, lapsedDays: Int
+    /// Own-activity day bits: word offset in the day block, and day-ages covered (lapsed + new + 1).
+    let ownDayOffset: Int, ownDays: Int
     let S: Int
     let W: Int
 
     // Event types, as the reader interns them.
     private(set) var typeNames: [String] = []
     private(set) var typeRole: [Role?] = []
+    /// Per event type: whether its events are the customer's own (not a `lifecycle.business` type).
+    private(set) var typeOwn: [Bool] = []
     private var typeCapacity = 0
 
     // Storage: per (customer, snapshot) a block of `stride` doubles of fixed slots, then custom
     // slots; per (customer, snapshot) a block of `typeStride` doubles for the event types; and
-    // `dayWords` UInt64 words of day bits per (customer, snapshot).
+    // `dayWords` UInt64 words of day bits per (customer, snapshot): activity (any event), then own
+    // activity, then the custom distinct-day features.
     private(set) var customerCount = 0
     var fixed: [Double] = []
     var perType: [Double] = []
@@ -118,11 +125,13 @@ public struct FeatureAccumulator {
     private(set) var events = 0
     private(set) var latestEvent = -Double.infinity
 
-    // Fixed slot indices.
+    // Fixed slot indices. `horizonOwn`: an own event in the label window; `sub*`: the latest
+    // subscription event before T (time, ``SubscriptionKind``), `cancelTime` the latest cancel.
     enum Slot {
-        static let first = 0, last = 1, horizonAny = 2, horizonCancel = 3
-        static let npsTime = 4, npsValue = 5, csatSum = 6, csatN = 7, cesSum = 8, cesN = 9
-        static let count = 10            // then per window: purchaseSum, purchaseN, sessionSum, sessionN
+        static let first = 0, last = 1, ownFirst = 2, ownLast = 3, horizonOwn = 4, horizonCancel = 5
+        static let subTime = 6, subKind = 7, cancelTime = 8
+        static let npsTime = 9, npsValue = 10, csatSum = 11, csatN = 12, cesSum = 13, cesN = 14
+        static let count = 15            // then per window: purchaseSum, purchaseN, sessionSum, sessionN
     }
     // Per-type slot offsets: counts per window (0..<W), then prior-30-day count, all-time count, last time.
     var tPrior: Int { W }
@@ -142,16 +151,25 @@ public struct FeatureAccumulator {
         S = snapshots.count
         W = windowDays.count
         horizon = Double(spec.config.churn.horizonDays) * secondsPerDay
+        newDays = spec.config.lifecycle.newDays
+        lapsedDays = spec.config.lapsedDays
         typeSlots = W + 3
         var template = [Double](repeating: 0, count: Slot.count + 4 * W)
         template[Slot.first] = .infinity
         template[Slot.last] = -.infinity
+        template[Slot.ownFirst] = .infinity
+        template[Slot.ownLast] = -.infinity
+        template[Slot.subTime] = -.infinity
+        template[Slot.cancelTime] = -.infinity
         template[Slot.npsTime] = -.infinity
         template[Slot.npsValue] = -.infinity
         // Custom features: slots after the fixed ones; distinct-day bitsets after the activity bits.
         var slots = [Int](), dayOffsets = [Int](), selectors = [(type: String?, role: Role?)]()
         let activityDays = max(windowDays.last ?? 0, FeatureWindow.minimumActivityDays)
         var words = (activityDays + 63) / 64
+        ownDayOffset = words
+        ownDays = lapsedDays + newDays + 1
+        words += (ownDays + 63) / 64
         var maxDays = activityDays
         for f in spec.config.custom {
             slots.append(template.count)
@@ -188,6 +206,7 @@ public struct FeatureAccumulator {
             typeNames.append(name)
             let role = spec.config.roles.role(of: name)
             typeRole.append(role)
+            typeOwn.append(!spec.config.lifecycle.isBusiness(eventType: name, role: role))
             for (k, sel) in customSelector.enumerated() {
                 if customTypeMatch.count <= k { customTypeMatch.append([]) }
                 customTypeMatch[k].append(sel.type == name || (sel.role != nil && sel.role == role))
@@ -296,7 +315,7 @@ public struct FeatureAccumulator {
 
     /// Runs `body` with an ``EventKernel`` over this accumulator's storage.
     private mutating func withKernel(_ body: (EventKernel) -> Void) {
-        let roles = typeRole.map(AccumulatedRole.init)
+        let kinds = typeRole.indices.map { TypeKind(role: AccumulatedRole(typeRole[$0]), own: typeOwn[$0]) }
         let maxActivitySeconds = Double(max(windowDays.last ?? 0, FeatureWindow.minimumActivityDays)) * secondsPerDay
         let (S, W, stride, typeSlots, dayWords, typeStride) = (self.S, self.W, self.stride, self.typeSlots, self.dayWords, self.typeStride)
         let (horizon, label) = (self.horizon, spec.label)
@@ -309,10 +328,10 @@ public struct FeatureAccumulator {
         days.withUnsafeMutableBufferPointer { dy in
             // Every buffer has at least one block: `add` reserved room for its customers.
             body(EventKernel(snapshots: snaps.baseAddress!, windows: win.baseAddress!, fixed: fx.baseAddress!,
-                             perType: pt.baseAddress!, days: dy.baseAddress!, roles: roles, custom: custom,
+                             perType: pt.baseAddress!, days: dy.baseAddress!, kinds: kinds, custom: custom,
                              S: S, W: W, stride: stride, typeStride: typeStride, typeSlots: typeSlots,
                              dayWords: dayWords, horizon: horizon, label: label,
-                             maxActivitySeconds: maxActivitySeconds))
+                             maxActivitySeconds: maxActivitySeconds, ownDayOffset: ownDayOffset, ownDays: ownDays))
         } } } } }
     }
 }

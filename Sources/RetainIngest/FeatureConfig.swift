@@ -66,6 +66,7 @@ public struct CustomFeature: Codable, Sendable, Equatable {
 /// custom:
 ///   - {name: big_spend_90d, aggregate: sum, role: purchase, window_days: 90}
 ///   - {name: clicks_per_open_30d, ratio: [n_email_click_30d, n_email_open_30d]}
+/// lifecycle: {new_days: 30, lapsed_days: 30, business: [email_sent, ticket_resolved, agent_reply]}
 /// ```
 public struct FeatureConfig: Codable, Sendable, Equatable {
     /// Churn label settings.
@@ -96,8 +97,14 @@ public struct FeatureConfig: Codable, Sendable, Equatable {
     public var features: [FeatureGroup] = FeatureGroup.allCases
     /// Custom features.
     public var custom: [CustomFeature] = []
+    /// Lifecycle thresholds and the business's own event types.
+    public var lifecycle: LifecycleSettings = LifecycleSettings()
 
-    enum CodingKeys: String, CodingKey { case columns, roles, windows, churn, features, custom }
+    /// Days without own activity after which a customer without subscription events is lapsed:
+    /// `lifecycle.lapsed_days`, or the churn horizon when that is not set.
+    public var lapsedDays: Int { lifecycle.lapsedDays ?? churn.horizonDays }
+
+    enum CodingKeys: String, CodingKey { case columns, roles, windows, churn, features, custom, lifecycle }
 
     /// The defaults: roles by name, windows 7/30/90, inactivity churn over 30 days, every group.
     public init() {}
@@ -119,6 +126,7 @@ public struct FeatureConfig: Codable, Sendable, Equatable {
         churn = try c.decodeIfPresent(Churn.self, forKey: .churn) ?? Churn()
         features = try c.decodeIfPresent([FeatureGroup].self, forKey: .features) ?? FeatureGroup.allCases
         custom = try c.decodeIfPresent([CustomFeature].self, forKey: .custom) ?? []
+        lifecycle = try c.decodeIfPresent(LifecycleSettings.self, forKey: .lifecycle) ?? LifecycleSettings()
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -131,9 +139,11 @@ public struct FeatureConfig: Codable, Sendable, Equatable {
         try c.encode(churn, forKey: .churn)
         try c.encode(features, forKey: .features)
         try c.encode(custom, forKey: .custom)
+        try c.encode(lifecycle, forKey: .lifecycle)
     }
 
-    /// Checks windows, horizon, column keys and custom features; throws a message saying what to fix.
+    /// Checks windows, horizon, column keys, custom features and the lifecycle section; throws a
+    /// message saying what to fix.
     public func validate() throws {
         guard !windows.isEmpty, windows.allSatisfy({ $0 >= 1 && $0 <= 3650 }) else {
             throw IngestError.invalidWindows(windows)
@@ -166,6 +176,7 @@ public struct FeatureConfig: Codable, Sendable, Equatable {
                 }
             }
         }
+        try lifecycle.validate()
     }
 
     /// Loads a config from a YAML (`.yaml`/`.yml`) or JSON file.
@@ -203,6 +214,111 @@ public struct FeatureConfig: Codable, Sendable, Equatable {
         }
         try config.validate()
         return config
+    }
+}
+
+/// The config's `lifecycle` section: the thresholds of the lifecycle states and which events are
+/// the business's own actions rather than the customer's.
+///
+/// ```yaml
+/// lifecycle:
+///   new_days: 30                                    # default 30
+///   lapsed_days: 60                                 # default: churn.horizon_days
+///   business: [email_sent, ticket_resolved, agent_reply]   # roles or event types
+/// ```
+///
+/// An entry of `business` names a role (every event type with that role) or an event type. Events
+/// of those types never make a customer active, never keep one from lapsing and never count as
+/// activity for the inactivity churn label. Unknown keys are errors.
+public struct LifecycleSettings: Codable, Sendable, Equatable {
+    /// Default `new_days`.
+    public static let defaultNewDays = 30
+    /// Default `business`: the roles of emails sent and tickets resolved by the business.
+    public static let defaultBusiness = [Role.emailSent.rawValue, Role.ticketResolved.rawValue]
+    /// The largest `new_days` or `lapsed_days` accepted (ten years, as for windows).
+    public static let maximumDays = 3650
+
+    /// A customer is `new` for this many days after signup (else first own activity), and
+    /// `reactivated` for this many days after a return. Valid range 1…3650.
+    public var newDays: Int
+    /// Days without own activity after which a customer without subscription events is `lapsed`;
+    /// `nil` = the churn horizon (see ``FeatureConfig/lapsedDays``). Valid range 1…3650.
+    public var lapsedDays: Int?
+    /// Roles or event types that record the business's own actions.
+    public var business: [String]
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case newDays = "new_days", lapsedDays = "lapsed_days", business
+    }
+
+    /// Creates settings (defaults: 30 new days, lapsed after the churn horizon, emails sent and
+    /// tickets resolved are the business's).
+    public init(newDays: Int = LifecycleSettings.defaultNewDays, lapsedDays: Int? = nil,
+                business: [String] = LifecycleSettings.defaultBusiness) {
+        self.newDays = newDays
+        self.lapsedDays = lapsedDays
+        self.business = business
+    }
+
+    public init(from decoder: Decoder) throws {
+        let keys = try decoder.container(keyedBy: StringCodingKey.self)
+        let known = CodingKeys.allCases.map(\.rawValue)
+        for key in keys.allKeys.map(\.stringValue).sorted() where !known.contains(key) {
+            throw IngestError.invalidLifecycle(.unknownKey(key))
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        newDays = try c.decodeIfPresent(Int.self, forKey: .newDays) ?? LifecycleSettings.defaultNewDays
+        lapsedDays = try c.decodeIfPresent(Int.self, forKey: .lapsedDays)
+        business = try c.decodeIfPresent(OneOrMany.self, forKey: .business)?.values ?? LifecycleSettings.defaultBusiness
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(newDays, forKey: .newDays)
+        try c.encodeIfPresent(lapsedDays, forKey: .lapsedDays)
+        try c.encode(business, forKey: .business)
+    }
+
+    /// Checks that the day counts are in 1…3650 and the business names are not empty.
+    ///
+    /// - Throws: `IngestError.invalidLifecycle`.
+    public func validate() throws {
+        guard (1...LifecycleSettings.maximumDays).contains(newDays) else {
+            throw IngestError.invalidLifecycle(.daysOutOfRange(key: CodingKeys.newDays.rawValue, value: newDays))
+        }
+        if let lapsedDays, !(1...LifecycleSettings.maximumDays).contains(lapsedDays) {
+            throw IngestError.invalidLifecycle(.daysOutOfRange(key: CodingKeys.lapsedDays.rawValue, value: lapsedDays))
+        }
+        guard business.allSatisfy({ !$0.isEmpty }) else { throw IngestError.invalidLifecycle(.emptyBusinessName) }
+    }
+
+    /// Whether events of `eventType` (whose role is `role`) are the business's own actions: its
+    /// name or its role's name is listed in ``business``.
+    public func isBusiness(eventType: String, role: Role?) -> Bool {
+        business.contains(eventType) || (role.map { business.contains($0.rawValue) } ?? false)
+    }
+}
+
+/// What is wrong with the config's `lifecycle` section.
+public enum LifecycleConfigProblem: Sendable, Equatable {
+    /// `new_days` or `lapsed_days` is outside 1…3650.
+    case daysOutOfRange(key: String, value: Int)
+    /// A key other than `new_days`, `lapsed_days` and `business`.
+    case unknownKey(String)
+    /// An empty name in `business`.
+    case emptyBusinessName
+
+    /// The message, saying what to fix.
+    var message: String {
+        switch self {
+        case let .daysOutOfRange(key, value):
+            return "lifecycle.\(key) must be a whole number of days between 1 and \(LifecycleSettings.maximumDays), got \(value)."
+        case let .unknownKey(key):
+            let keys = LifecycleSettings.CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
+            return "lifecycle: unknown key '\(key)' (keys: \(keys))."
+        case .emptyBusinessName:
+            return "lifecycle.business: names must not be empty (give roles such as email_sent or event types)."
+        }
     }
 }
 

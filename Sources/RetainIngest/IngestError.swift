@@ -42,6 +42,8 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidHorizon(days: Int)
     /// A custom feature in the config that cannot be computed.
     case invalidCustomFeature(name: String, problem: CustomFeatureProblem)
+    /// The config's `lifecycle` section has a bad value or an unknown key.
+    case invalidLifecycle(LifecycleConfigProblem)
     /// The config file is not valid YAML/JSON for a config; `location` is the key path when known.
     case badConfigFile(path: String, location: String?, reason: String)
     /// The config file is too large or nested too deep to be a config (checked before parsing).
@@ -93,6 +95,8 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
             return "churn horizon_days must be at least 1, got \(days)."
         case let .invalidCustomFeature(name, problem):
             return problem.message(name)
+        case let .invalidLifecycle(problem):
+            return problem.message
         case let .configBeyondLimit(path, problem):
             return problem.message(path: path, what: "a config file")
         case let .badConfigFile(path, location, reason):
