@@ -205,6 +205,9 @@ public struct FeatureConfig: Codable, Sendable, Equatable {
             }
         } catch let e as IngestError {
             throw IngestError.badConfigFile(path: path, location: nil, reason: "\(e)")
+        } catch let DecodingError.dataCorrupted(ctx) where ctx.underlyingError is IngestError {
+            // Yams wraps the errors thrown while decoding (an unknown role or lifecycle key).
+            throw IngestError.badConfigFile(path: path, location: nil, reason: "\(ctx.underlyingError!)")
         } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx),
                 let DecodingError.dataCorrupted(ctx) {
             let at = ctx.codingPath.map(\.stringValue).joined(separator: ".")

@@ -13,7 +13,9 @@ struct FeaturesCommand: AdvisedCommand {
             T - W days <= timestamp < T. The label (--label) uses only events in [T, T + horizon).
             One row per customer with an event (or a signup) before T; with --snapshots N, one row
             per customer and date for T, T - every, T - 2*every, ... with an as_of column.
-            Missing values are empty cells. The README lists every column.
+            Missing values are empty cells. The README lists every column. Every row gets a
+            lifecycle state (new, active, reactivated, lapsed, churned; counts in the summary and
+            --json); with --label, in_universe (before churned) marks the at-risk universe.
             """)
     )
 
@@ -22,7 +24,7 @@ struct FeaturesCommand: AdvisedCommand {
     @Option(name: .long, help: ArgumentHelp("As-of date T (YYYY-MM-DD, UTC).", valueName: "date"))
     var asOf: String
 
-    @Flag(name: .long, help: "Add the churned label (0/1) from events in [T, T + horizon).")
+    @Flag(name: .long, help: "Add the churned label (0/1) from events in [T, T + horizon), and the in_universe column (1 = new, active or reactivated at T).")
     var label = false
 
     @Option(name: .long, help: ArgumentHelp("Churn definition for the label (overrides the config).", valueName: "inactivity|cancellation"))
@@ -40,7 +42,7 @@ struct FeaturesCommand: AdvisedCommand {
     @Option(name: .long, help: ArgumentHelp("Feature table to write (CSV, atomically).", valueName: "file.csv"))
     var out: String
 
-    @Flag(name: .long, help: "Print one JSON object (rows, customers, features, bad rows, seconds) on stdout.")
+    @Flag(name: .long, help: "Print one JSON object (rows, customers, features, bad rows, lifecycle counts, seconds) on stdout.")
     var json = false
 
     func validate() throws {
@@ -68,6 +70,7 @@ struct FeaturesCommand: AdvisedCommand {
         if !report.badRowReasons.isEmpty { Console.info("skipped \(report.badRows) bad rows (\(report.badRowSummary)); written to \(rejects)") }
         if json { return try Console.printJSON(report) }
         print("Built \(report.features) features for \(report.customers) customers (\(report.rows) rows, \(snapshots) as-of date\(snapshots == 1 ? "" : "s")) from \(report.events) events in \(String(format: "%.2f", report.seconds)) s.")
+        for counts in report.lifecycle { print(counts) }
         print("Written to \(out)")
     }
 }

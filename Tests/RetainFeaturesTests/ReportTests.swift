@@ -86,7 +86,14 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(report.warnings.count, 1, "the log ends before the label horizon closes")
         XCTAssertTrue(report.warnings[0].hasPrefix("the log ends on 2025-03-05, before the label horizon of 2025-03-01 closes"), report.warnings[0])
         let text = try String(contentsOfFile: out, encoding: .utf8)
-        XCTAssertTrue(text.hasPrefix("customer_id,as_of," + report.featureNames.joined(separator: ",") + "\n"))
+        // --label adds in_universe (not a feature) just before churned.
+        var header = report.featureNames
+        header.insert("in_universe", at: header.count - 1)
+        XCTAssertTrue(text.hasPrefix("customer_id,as_of," + header.joined(separator: ",") + "\n"))
+        // a: first event 36 days before 2025-02-15, last 12 days; b: first event 26 days before.
+        XCTAssertEqual(report.lifecycle.map(\.asOf), ["2025-02-15", "2025-03-01"])
+        XCTAssertEqual(report.lifecycle.map { $0.counts[.new] }, [1, 0])
+        XCTAssertEqual(report.lifecycle.map { $0.counts[.active] }, [1, 2])
         XCTAssertEqual(text.split(separator: "\n").count, 5)
         XCTAssertEqual(FeatureRun.rejectsPath(out: out), out + ".rejects.csv")
     }
