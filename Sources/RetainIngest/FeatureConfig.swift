@@ -139,7 +139,9 @@ public struct FeatureConfig: Codable, Sendable, Equatable {
         try c.encode(churn, forKey: .churn)
         try c.encode(features, forKey: .features)
         try c.encode(custom, forKey: .custom)
-        try c.encode(lifecycle, forKey: .lifecycle)
+        // Only when set: model files re-encode their config for the checksum, and files written
+        // before the lifecycle section must keep theirs.
+        if lifecycle != LifecycleSettings() { try c.encode(lifecycle, forKey: .lifecycle) }
     }
 
     /// Checks windows, horizon, column keys, custom features and the lifecycle section; throws a

@@ -233,9 +233,12 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(json.lapsedDays, 90)
         let absent = try FeatureConfig.load(path: try files.write("n.yaml", "windows: [30]\n"))
         XCTAssertEqual(absent.lifecycle, LifecycleSettings())
-        // Round trip through the encoder.
+        // Round trip through the encoder; the default section is not written, so model files that
+        // re-encode their config for the checksum keep the checksum they were written with.
         let back = try JSONDecoder().decode(FeatureConfig.self, from: JSONEncoder().encode(json))
         XCTAssertEqual(back.lifecycle, json.lifecycle)
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(FeatureConfig()), as: UTF8.self).contains("lifecycle"))
+        XCTAssertTrue(String(decoding: try JSONEncoder().encode(json), as: UTF8.self).contains(#""lapsed_days":90"#))
     }
 
     func testBadLifecycleValuesAreClearErrors() throws {
