@@ -95,7 +95,7 @@ public enum TierRule: Sendable, Equatable, CustomStringConvertible {
     static func cut(_ sorted: [Double], fraction: Double) -> Double {
         guard !sorted.isEmpty else { return 0.5 }
         let n = sorted.count
-        let i = Int(((1 - fraction) * Double(n)).rounded(.down))
+        let i = Int(((1 - fraction) * Double(n) + 1e-9).rounded(.down))  // 1e-9: (1 − 0.3)·200 is 140, not 139.99…
         return sorted[min(n - 1, max(0, i))]
     }
 
