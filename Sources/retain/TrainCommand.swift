@@ -18,7 +18,8 @@ struct TrainCommand: AdvisedCommand {
             dropped) is learned on the training dates; C is chosen by forward-chaining
             cross-validation (best mean log loss over 0.001 ... 100) unless --c is given. Holdout
             metrics, a recency-only baseline and Platt calibration come from the held-out dates;
-            the bundle is then refitted on all dates and written with a SHA-256 checksum.
+            the bundle is then refitted on the universe rows of all dates and written with a
+            SHA-256 checksum.
 
             At-risk universe: only customers whose lifecycle at the observation date is new,
             active or reactivated are training, cross-validation, holdout, calibration and
