@@ -133,14 +133,103 @@ public struct HoldoutMetrics: Codable, Sendable, Equatable {
     }
 }
 
-/// Default risk tiers on the calibrated probability: high ≥ `high`, medium ≥ `medium`, else low;
-/// and a list rule "the `topFraction` riskiest customers".
+/// Risk tiers on the calibrated churn probability, fixed at training: `high` when p ≥ `high`,
+/// `medium` when p ≥ `medium`, else `low`.
+///
+/// `rule` says how the cut-offs were set (see `TierRule`); with the default rule `base_rate`,
+/// `medium` is the training base rate and `high` = min(2 × base rate, (1 + base rate) / 2), so a
+/// customer above the base rate is never `low`. `topFraction` is kept so that older model files
+/// (whose lists were "the top 10 %") still load; models written now store 0 and scoring ignores it.
 public struct RiskThresholds: Codable, Sendable, Equatable {
     public var high: Double
     public var medium: Double
+    /// The old list rule "the `topFraction` riskiest customers" (0 in models written now).
     public var topFraction: Double
+    /// How the cut-offs were set, in words (absent in older model files).
+    public var rule: String?
+    /// Share of churned rows among the rows the model was fitted on (absent in older model files).
+    public var baseRate: Double?
+
     public init(high: Double, medium: Double, topFraction: Double) { self.high = high; self.medium = medium; self.topFraction = topFraction }
-    enum CodingKeys: String, CodingKey { case high, medium; case topFraction = "top_fraction" }
+
+    /// Cut-offs set by `rule` (described in words) with the training base rate; no top-fraction list rule.
+    public init(rule: String, baseRate: Double?, high: Double, medium: Double) {
+        self.high = high; self.medium = medium; self.topFraction = 0; self.rule = rule; self.baseRate = baseRate
+    }
+
+    enum CodingKeys: String, CodingKey { case high, medium, rule; case topFraction = "top_fraction", baseRate = "base_rate" }
+
+    public init(from decoder: Decoder) throws {
+        let k = try decoder.container(keyedBy: CodingKeys.self)
+        high = try k.decode(Double.self, forKey: .high)
+        medium = try k.decode(Double.self, forKey: .medium)
+        topFraction = try k.decodeIfPresent(Double.self, forKey: .topFraction) ?? 0
+        rule = try k.decodeIfPresent(String.self, forKey: .rule)
+        baseRate = try k.decodeIfPresent(Double.self, forKey: .baseRate)
+    }
+
+    /// The tier of calibrated probability `p`: monotone in `p` (high ≥ medium ≥ low).
+    public func tier(_ p: Double) -> RiskTier { p >= high ? .high : p >= medium ? .medium : .low }
+
+    /// One line for reports: the cut-offs and the rule that set them.
+    public var summary: String {
+        var s = String(format: "high >= %.4f, medium >= %.4f", high, medium)
+        if let rule { s += "; rule: " + rule } else if let baseRate { s += String(format: "; training base rate %.4f", baseRate) }
+        if topFraction > 0 { s += String(format: "; top %.0f %% list (older model)", 100 * topFraction) }
+        return s
+    }
+}
+
+/// One date of the rolling-origin backtest: a model fitted on the earlier dates whose label
+/// windows close by `date` (chosen C, same preprocessing rules, universe rows), evaluated on the
+/// universe rows at `date`.
+public struct BacktestPoint: Codable, Sendable, Equatable {
+    /// The evaluation date (YYYY-MM-DD).
+    public var date: String
+    public var auc: Double
+    public var liftTopDecile: Double
+    /// Brier score of the uncalibrated probabilities.
+    public var brier: Double
+    public var baseRate: Double
+    /// Universe rows evaluated at `date`.
+    public var rows: Int
+    /// AUC of a logistic regression on recency_days alone, fitted on the same rows (nil without that column).
+    public var baselineAUC: Double?
+    /// The training dates of this fit (YYYY-MM-DD).
+    public var trainDates: [String]
+
+    public init(date: String, auc: Double, liftTopDecile: Double, brier: Double, baseRate: Double, rows: Int,
+                baselineAUC: Double?, trainDates: [String]) {
+        self.date = date; self.auc = auc; self.liftTopDecile = liftTopDecile; self.brier = brier; self.baseRate = baseRate
+        self.rows = rows; self.baselineAUC = baselineAUC; self.trainDates = trainDates
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case date, auc, brier, rows
+        case liftTopDecile = "lift_top_decile", baseRate = "base_rate", baselineAUC = "baseline_auc", trainDates = "train_dates"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var k = encoder.container(keyedBy: CodingKeys.self)
+        try k.encode(date, forKey: .date)
+        try k.encode(auc, forKey: .auc)
+        try k.encode(liftTopDecile, forKey: .liftTopDecile)
+        try k.encode(brier, forKey: .brier)
+        try k.encode(baseRate, forKey: .baseRate)
+        try k.encode(rows, forKey: .rows)
+        try k.encode(baselineAUC, forKey: .baselineAUC)  // null when there is no recency column
+        try k.encode(trainDates, forKey: .trainDates)
+    }
+}
+
+/// Rows of one observation date inside and outside the at-risk universe.
+public struct UniverseCount: Codable, Sendable, Equatable {
+    /// The observation date (YYYY-MM-DD).
+    public var date: String
+    public var inUniverse: Int
+    public var outside: Int
+    public init(date: String, inUniverse: Int, outside: Int) { self.date = date; self.inUniverse = inUniverse; self.outside = outside }
+    enum CodingKeys: String, CodingKey { case date, outside; case inUniverse = "in_universe" }
 }
 
 /// One coefficient of the bundle with its inference.
@@ -256,9 +345,21 @@ public struct ModelBundle: ModelPayload, Equatable {
     public var trainingDistribution: TrainingDistribution?
     /// How a table-trained model was fitted (nil for event-trained models).
     public var table: TableFit?
+    /// The lifecycle states the model learned from (`new`, `active`, `reactivated`: the at-risk
+    /// universe); nil when the training rows carried no lifecycle (every row was used) and in older files.
+    public var universe: [String]?
+    /// Rows in and outside the universe per observation date (nil in older files and table models).
+    public var universeRows: [UniverseCount]?
+    /// Rolling-origin backtest, one entry per observation date with an earlier closed label window
+    /// (nil in older files and table models).
+    public var backtest: [BacktestPoint]?
+    /// Observation dates used for training before the holdout: those whose label window closes by
+    /// the first held-out date (nil in older files, which trained on every date not held out).
+    public var trainingDates: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case kind, table
+        case kind, table, universe, backtest
+        case universeRows = "universe_rows", trainingDates = "training_dates"
         case format, fingerprint, churn, config, features, coefficients, intercept, c, calibration, isotonic, metrics, thresholds, notes, checksum
         case calibrationMethod = "calibration_method", trainingDistribution = "training_distribution"
         case formatVersion = "format_version", createdAt = "created_at", toolVersion = "tool_version", asOf = "as_of"
@@ -308,6 +409,10 @@ public struct ModelBundle: ModelPayload, Equatable {
     public func write(to path: String, using write: (Data, String) throws -> Void) throws {
         try write(try encoded(), path)
     }
+
+    /// The observation dates whose rows trained the holdout-evaluated model (older files: every
+    /// date not held out).
+    public var usedTrainingDates: [String] { trainingDates ?? observationDates.filter { !holdoutDates.contains($0) } }
 
     /// Column index in `matrix` of each bundle feature.
     ///

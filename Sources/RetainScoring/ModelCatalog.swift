@@ -114,7 +114,7 @@ extension AnyModel {
                               m.auc, m.baselineAUC.map { String(format: "%.4f", $0) } ?? "—", m.averagePrecision, m.logLoss, m.brier,
                               m.liftTopDecile, m.baseRate, m.observations))
         }
-        out.append(String(format: "Risk thresholds (calibrated probability): high >= %.4f, medium >= %.4f; top %.0f %% list", b.thresholds.high, b.thresholds.medium, 100 * b.thresholds.topFraction))
+        out.append("Risk thresholds: " + b.thresholds.summary)
         out.append("Calibration: \(b.calibrationMethod)\(b.metrics == nil ? "" : " (fitted on the held-out dates)")")
         out.append("Top coefficients by |z|:")
         for row in b.coefficientTable.prefix(10) {

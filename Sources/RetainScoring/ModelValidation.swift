@@ -77,6 +77,10 @@ extension ModelBundle: StructureChecked {
         try Structure.probability("thresholds.high", thresholds.high)
         try Structure.probability("thresholds.medium", thresholds.medium)
         try Structure.probability("thresholds.top_fraction", thresholds.topFraction)
+        if let b = thresholds.baseRate { try Structure.probability("thresholds.base_rate", b) }
+        guard thresholds.medium <= thresholds.high else {
+            throw StructureProblem(field: "thresholds.medium", problem: "is above thresholds.high")
+        }
     }
 }
 

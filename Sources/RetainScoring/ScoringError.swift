@@ -67,6 +67,10 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
     case badWeight(file: String, line: String, column: String, value: String)
     /// No feature column is left besides the label (and the id column when `withID`).
     case noFeatureColumns(file: String, withID: Bool)
+    /// An `in_universe` cell that is not 0 or 1.
+    case badUniverseFlag(file: String, line: String, value: String)
+    /// A tier rule that cannot be parsed or is out of range; `reason` says why.
+    case invalidTierRule(text: String, reason: String)
 
     // MARK: Training on event history
 
@@ -74,6 +78,8 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
     case noChurnLabel
     /// The observation dates held out leave none for training.
     case tooFewObservationDates(snapshots: Int, holdout: Int)
+    /// No observation date before the holdout has a label window that closes by the first held-out date.
+    case noTrainingWindowBeforeHoldout(horizonDays: Int, everyDays: Int, snapshots: Int, holdout: Int)
     /// The training or held-out rows hold only one class.
     case oneClass(part: TrainingRows, rows: Int)
     /// Every feature is constant or missing on the training rows.
@@ -160,6 +166,10 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badWeight(let f, let line, let c, let v): return "\(f) line \(line), column \(c): \(v) is not a weight (expected a number >= 0)."
         case .noFeatureColumns(let f, let withID): return "\(f): no feature columns left besides the label\(withID ? " and id" : "")."
 
+        case .badUniverseFlag(let f, let line, let v): return "\(f) line \(line), column in_universe: \(v) is not 0 or 1."
+        case .invalidTierRule(let t, let r): return "tier rule '\(t)': \(r)."
+        case .noTrainingWindowBeforeHoldout(let h, let e, let s, let k):
+            return "with \(s) observation dates \(e) days apart and \(k) held out, no training date's \(h)-day label window closes by the first held-out date; use more observation dates, space them at least \(h) days apart, or a shorter horizon."
         case .noChurnLabel: return "the feature matrix has no 'churned' label column; build it with labels."
         case .tooFewObservationDates(let s, let h): return "\(s) observation dates with \(h) held out leave no training date; use more observation dates or hold out fewer."
         case .oneClass(let part, let rows): return "the \(part.rawValue) rows (\(rows)) hold only one class (all churned or none); choose another as-of date or horizon, or more observation dates."

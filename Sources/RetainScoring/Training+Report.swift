@@ -24,9 +24,14 @@ extension Training {
         public var fitSeconds: Double
         /// The model file written, if any.
         public var model: String?
+        /// The risk-tier cut-offs (stored in the model file when one is written).
+        public var thresholds: RiskThresholds
+        /// Rows kept and left out by the table's `in_universe` column (nil without that column).
+        public var universe: UniverseSplit?
 
         enum CodingKeys: String, CodingKey {
-            case coefficients, intercept, iterations, converged, auc, rows, features, c, model
+            case coefficients, intercept, iterations, converged, auc, rows, features, c, model, tiers
+            case inUniverseRows = "in_universe_rows", outsideUniverseRows = "outside_universe_rows"
             case standardErrors = "standard_errors", interceptStandardError = "intercept_standard_error"
             case fitSeconds = "fit_seconds", logLoss = "log_loss", classWeight = "class_weight"
         }
@@ -49,6 +54,11 @@ extension Training {
             try k.encode(c, forKey: .c)
             try k.encode(classWeight, forKey: .classWeight)
             try k.encode(model, forKey: .model)
+            try k.encode(thresholds, forKey: .tiers)
+            if let universe {
+                try k.encode(universe.inUniverse, forKey: .inUniverseRows)
+                try k.encode(universe.outside, forKey: .outsideUniverseRows)
+            }
         }
 
         /// The readable report: fit summary, then the coefficient table with z and p.
@@ -58,6 +68,10 @@ extension Training {
             out.append("Logistic regression on \(fit.source): \(fit.rows) rows, \(features.count) features, label '\(fit.label)' (\(penalty), class weight \(classWeight))")
             out.append(String(format: "%@ after %d Newton iterations in %.3f s; training AUC %.4f, log-loss %.5f",
                               fit.converged ? "Converged" : "NOT converged", fit.iterations, fitSeconds, fit.trainingAUC, fit.trainingLogLoss))
+            if let universe {
+                out.append("At-risk universe: trained only on the \(universe.inUniverse) rows with \(Training.universeColumn) = 1 (\(universe.outside) rows with 0 left out); \(Training.universeColumn) is not a feature.")
+            }
+            out.append("Risk tiers: " + thresholds.summary)
             out.append("")
             let width = max(12, (features.map(\.count).max() ?? 0) + 2)
             out.append(ReportText.pad("feature", width) + ReportText.pad("coef", 14, right: true) + ReportText.pad("std err", 14, right: true)
@@ -100,9 +114,10 @@ extension Training {
         }
 
         enum CodingKeys: String, CodingKey {
-            case holdout, c, features, observations, customers, model, checksum, coefficients
+            case holdout, c, features, observations, customers, model, checksum, coefficients, backtest, universe, tiers
             case baselineAUC = "baseline_auc", cSelection = "c_selection", fitSeconds = "fit_seconds"
-            case observationDates = "observation_dates", holdoutDates = "holdout_dates"
+            case observationDates = "observation_dates", holdoutDates = "holdout_dates", trainingDates = "training_dates"
+            case universeRows = "universe_rows"
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -121,7 +136,12 @@ extension Training {
             try k.encode(b.fingerprint.rows, forKey: .observations)
             try k.encode(b.fingerprint.customers, forKey: .customers)
             try k.encode(b.observationDates, forKey: .observationDates)
+            try k.encode(b.usedTrainingDates, forKey: .trainingDates)
             try k.encode(b.holdoutDates, forKey: .holdoutDates)
+            try k.encode(b.backtest ?? [], forKey: .backtest)
+            try k.encode(b.universe, forKey: .universe)
+            try k.encode(b.universeRows ?? [], forKey: .universeRows)
+            try k.encode(b.thresholds, forKey: .tiers)
             try k.encode(fitSeconds, forKey: .fitSeconds)
             try k.encode(model, forKey: .model)
             try k.encode((try? b.contentChecksum()) ?? "", forKey: .checksum)
@@ -133,7 +153,13 @@ extension Training {
             let b = bundle
             var out: [String] = []
             out.append("Churn model (\(b.churn.definition.rawValue), \(b.churn.horizonDays)-day horizon) as of \(b.asOf): \(b.fingerprint.rows) observations of \(b.fingerprint.customers) customers at \(b.observationDates.count) dates (\(b.observationDates.first ?? "") … \(b.observationDates.last ?? ""))")
-            out.append("Training dates: \(b.observationDates.filter { !b.holdoutDates.contains($0) }.joined(separator: ", ")); held out: \(b.holdoutDates.joined(separator: ", "))")
+            let dropped = b.observationDates.filter { !b.holdoutDates.contains($0) && !b.usedTrainingDates.contains($0) }
+            out.append("Training dates: \(b.usedTrainingDates.joined(separator: ", ")); held out: \(b.holdoutDates.joined(separator: ", "))"
+                       + (dropped.isEmpty ? "" : "; not used (label window overlaps the holdout): " + dropped.joined(separator: ", ")))
+            if let rows = b.universeRows {
+                let states = b.universe.map { "lifecycle " + $0.joined(separator: "/") } ?? "no lifecycle in the data: every row"
+                out.append("At-risk universe (\(states)); rows in / out per date: " + rows.map { "\($0.date) \($0.inUniverse)/\($0.outside)" }.joined(separator: ", "))
+            }
             out.append(String(format: "%d features; C = %@ (%@); fitted in %.2f s", b.features.count, b.c.map { String(format: "%g", $0) } ?? "none",
                               b.cSelection, fitSeconds))
             out.append("")
@@ -150,6 +176,18 @@ extension Training {
                 }
                 out.append("")
             }
+            if let points = b.backtest, !points.isEmpty {
+                out.append("Rolling-origin backtest (fit on earlier dates whose label window closes by the date, C and preprocessing rules as above; universe rows):")
+                out.append("  date          rows  base rate     AUC  baseline  lift top 10%    Brier")
+                for q in points {
+                    out.append("  " + ReportText.pad(q.date, 10) + ReportText.pad(String(q.rows), 8, right: true) + ReportText.num(q.baseRate, width: 11, digits: 4)
+                               + ReportText.num(q.auc, width: 8, digits: 4) + ReportText.num(q.baselineAUC, width: 10, digits: 4)
+                               + ReportText.num(q.liftTopDecile, width: 14, digits: 2) + ReportText.num(q.brier, width: 9, digits: 4))
+                }
+                out.append("")
+            }
+            out.append("Risk tiers (calibrated probability): " + b.thresholds.summary)
+            out.append("")
             out.append(contentsOf: CoefficientText.lines(b))
             out.append("")
             out.append("Coefficients of the refit on all dates, on standardised inputs; OR/+1sd = exp(coef); impact/+1sd = change in")

@@ -18,14 +18,17 @@ public struct TrainingSettings: Sendable, Equatable {
     public var classWeight: LogisticRegression.ClassWeight
     /// Candidate C values, ascending (warm starts run along them).
     public var cGrid: [Double]
+    /// How the risk-tier cut-offs are fixed (default: relative to the training base rate).
+    public var tiers: TierRule
 
     /// The default grid: 11 values log-spaced from 0.001 to 100.
     public static let defaultGrid: [Double] = (0...10).map { pow(10, -3 + 0.5 * Double($0)) }
 
     public init(horizonDays: Int = 30, snapshots: Int = 6, everyDays: Int = 30, holdout: Int = 1,
-                classWeight: LogisticRegression.ClassWeight = .none, cGrid: [Double] = TrainingSettings.defaultGrid) {
+                classWeight: LogisticRegression.ClassWeight = .none, cGrid: [Double] = TrainingSettings.defaultGrid,
+                tiers: TierRule = .baseRate) {
         self.horizonDays = horizonDays; self.snapshots = snapshots; self.everyDays = everyDays
-        self.holdout = holdout; self.classWeight = classWeight; self.cGrid = cGrid.sorted()
+        self.holdout = holdout; self.classWeight = classWeight; self.cGrid = cGrid.sorted(); self.tiers = tiers
     }
 
     /// Observation dates T_k = asOf − horizon − k·every (k = 0..N−1), ascending, so every label
@@ -102,12 +105,22 @@ public struct CVFold: Sendable, Equatable {
     public var validationDate: Double
 }
 
+/// The observation dates of a run by role: training dates (label window closed by the first
+/// held-out date), dates dropped because their label window overlaps the holdout, held-out dates.
+public struct DateRoles: Sendable, Equatable {
+    public var training: [Double]
+    public var dropped: [Double]
+    public var holdout: [Double]
+}
+
 /// Everything a training run produced.
 public struct TrainingResult: Sendable {
     public var bundle: ModelBundle
-    /// Rows of the matrix used for training and held out.
+    /// Rows of the matrix used for training and held out (universe rows only).
     public var trainRows: [Int]
     public var holdoutRows: [Int]
+    /// Training, dropped and held-out observation dates.
+    public var dates: DateRoles
     public var folds: [CVFold]
     /// Mean validation log loss per C (empty when C fell back to 1).
     public var cScores: [(c: Double, logLoss: Double)]
@@ -119,13 +132,36 @@ public struct TrainingResult: Sendable {
 
 /// Trains a churn model from a labelled feature matrix built at several observation dates.
 public enum TrainingPipeline {
-    /// Row indices of the training dates and of the held-out (latest `holdout`) dates.
-    public static func split(_ m: FeatureMatrix, dates: [Double], holdout: Int) -> (train: [Int], holdout: [Int]) {
+    /// The observation dates by role: the latest `holdout` dates are held out; an earlier date
+    /// trains only when its label window closes by the first held-out date (d + horizon ≤ it),
+    /// so no training label uses events after the holdout date; the others are dropped.
+    public static func dateRoles(dates: [Double], holdout: Int, horizonSeconds: Double) -> DateRoles {
         let sorted = dates.sorted()
-        let held = Set(sorted.suffix(holdout))
+        let held = Array(sorted.suffix(holdout)), earlier = sorted.dropLast(holdout)
+        guard let first = held.first else { return DateRoles(training: Array(earlier), dropped: [], holdout: []) }
+        return DateRoles(training: earlier.filter { $0 + horizonSeconds <= first }, dropped: earlier.filter { $0 + horizonSeconds > first },
+                         holdout: held)
+    }
+
+    /// Row indices of the training dates and of the held-out (latest `holdout`) dates: only rows in
+    /// the at-risk universe (`FeatureMatrix.inUniverse(row:)`), and only training dates whose label
+    /// window closes by the first held-out date (see `dateRoles`).
+    public static func split(_ m: FeatureMatrix, dates: [Double], holdout: Int, horizonSeconds: Double = 0) -> (train: [Int], holdout: [Int]) {
+        let roles = dateRoles(dates: dates, holdout: holdout, horizonSeconds: horizonSeconds)
+        let held = Set(roles.holdout), training = Set(roles.training)
         var train: [Int] = [], test: [Int] = []
-        for r in 0..<m.rowCount { if held.contains(m.asOf[r]) { test.append(r) } else { train.append(r) } }
+        for r in 0..<m.rowCount where m.inUniverse(row: r) {
+            if held.contains(m.asOf[r]) { test.append(r) } else if training.contains(m.asOf[r]) { train.append(r) }
+        }
         return (train, test)
+    }
+
+    /// Universe rows of the matrix at each of `dates`, in row order.
+    static func universeRows(_ m: FeatureMatrix, dates: [Double]) -> [Double: [Int]] {
+        let wanted = Set(dates)
+        var out: [Double: [Int]] = [:]
+        for r in 0..<m.rowCount where wanted.contains(m.asOf[r]) && m.inUniverse(row: r) { out[m.asOf[r], default: []].append(r) }
+        return out
     }
 
     /// Forward-chaining folds over the training dates: fold i validates on date i and trains on
@@ -138,11 +174,17 @@ public enum TrainingPipeline {
         }
     }
 
-    /// Fits the model: preprocessing and C on the training dates, holdout metrics and Platt
-    /// calibration on the held-out dates, then a refit on all dates with the chosen C.
+    /// Fits the model on the at-risk universe: preprocessing and C on the training dates, holdout
+    /// metrics and calibration on the held-out dates, a rolling-origin backtest, then a refit on
+    /// all dates with the chosen C and risk tiers fixed by `settings.tiers`.
     ///
-    /// - Throws: `ScoringError.noChurnLabel`, `.tooFewObservationDates`, `.oneClass`,
-    ///   `.noUsableFeatures`, or `NumericsError` from a fit.
+    /// Only rows with `m.inUniverse(row:)` (lifecycle `new`, `active` or `reactivated` at their
+    /// observation date; every row when the matrix has no lifecycle) enter any fit, fold, holdout,
+    /// calibration, backtest or threshold. A date before the holdout trains only when its label
+    /// window closes by the first held-out date (`dateRoles`).
+    ///
+    /// - Throws: `ScoringError.noChurnLabel`, `.tooFewObservationDates`, `.noTrainingWindowBeforeHoldout`,
+    ///   `.oneClass`, `.noUsableFeatures`, or `NumericsError` from a fit.
     public static func train(_ m: FeatureMatrix, asOf: Double, config: FeatureConfig, settings: TrainingSettings,
                              createdAt: String, toolVersion: String) throws -> TrainingResult {
         let started = DispatchTime.now().uptimeNanoseconds
@@ -154,7 +196,13 @@ public enum TrainingPipeline {
         guard settings.holdout >= 1, settings.holdout < dates.count else {
             throw ScoringError.tooFewObservationDates(snapshots: settings.snapshots, holdout: settings.holdout)
         }
-        let (trainRows, holdoutRows) = split(m, dates: dates, holdout: settings.holdout)
+        let horizon = Double(settings.horizonDays) * secondsPerDay
+        let roles = dateRoles(dates: dates, holdout: settings.holdout, horizonSeconds: horizon)
+        guard !roles.training.isEmpty else {
+            throw ScoringError.noTrainingWindowBeforeHoldout(horizonDays: settings.horizonDays, everyDays: settings.everyDays,
+                                                             snapshots: settings.snapshots, holdout: settings.holdout)
+        }
+        let (trainRows, holdoutRows) = split(m, dates: dates, holdout: settings.holdout, horizonSeconds: horizon)
         for (part, rows) in [(ScoringError.TrainingRows.training, trainRows), (.heldOut, holdoutRows)] {
             let pos = rows.reduce(0) { $0 + (y[$1] == 1 ? 1 : 0) }
             if pos == 0 || pos == rows.count { throw ScoringError.oneClass(part: part, rows: rows.count) }
@@ -165,9 +213,27 @@ public enum TrainingPipeline {
             "Constant (or entirely missing) columns on the training rows are dropped.",
         ]
         var warnings: [String] = []
-        let horizon = Double(settings.horizonDays) * secondsPerDay
-        let trainDates = Array(dates.dropLast(settings.holdout))
-        let holdoutDates = Array(dates.suffix(settings.holdout))
+
+        // The at-risk universe, per observation date.
+        let lifecycleKnown = !m.lifecycle.isEmpty
+        var inCount = [Double: Int](), outCount = [Double: Int]()
+        for r in 0..<m.rowCount { if m.inUniverse(row: r) { inCount[m.asOf[r], default: 0] += 1 } else { outCount[m.asOf[r], default: 0] += 1 } }
+        let universeCounts = dates.map { UniverseCount(date: formatDate($0), inUniverse: inCount[$0] ?? 0, outside: outCount[$0] ?? 0) }
+        let countText = universeCounts.map { "\($0.date) \($0.inUniverse) in / \($0.outside) out" }.joined(separator: "; ")
+        if lifecycleKnown {
+            notes.append("At-risk universe: only rows whose lifecycle at their observation date is " + Lifecycle.universe.map(\.name).joined(separator: ", ")
+                         + " are used for training, cross-validation, the holdout, its baseline, calibration, the backtest, the refit and the tiers (lapsed and churned customers are left out); rows per date: " + countText + ".")
+        } else {
+            notes.append("The training rows carry no lifecycle state: every row is treated as in the at-risk universe (rows per date: " + countText + ").")
+        }
+        if !roles.dropped.isEmpty {
+            let text = "Observation dates " + roles.dropped.map(formatDate).joined(separator: ", ") + " are not used for training: their \(settings.horizonDays)-day label window runs past the first held-out date "
+                + formatDate(roles.holdout[0]) + " (a training label window never overlaps the holdout)."
+            notes.append(text)
+            warnings.append("note: " + text)
+        }
+        let trainDates = roles.training
+        let holdoutDates = roles.holdout
 
         // C by forward-chaining CV on the training dates.
         let byDate = Dictionary(grouping: trainRows, by: { m.asOf[$0] })
@@ -200,6 +266,9 @@ public enum TrainingPipeline {
             cSelection = "forward-chaining CV over \(usable.count) folds (train on dates whose label window closes by the validation date), grid " +
                 settings.cGrid.map { String(format: "%g", $0) }.joined(separator: ", ") + "; best mean validation log loss " +
                 String(format: "%.5f", cScores.first { $0.c == chosenC }!.logLoss) + String(format: " at C = %g", chosenC)
+        } else if settings.cGrid.count == 1 {
+            chosenC = settings.cGrid[0]
+            cSelection = String(format: "C = %g (given)", chosenC)
         } else {
             cSelection = "C = 1 (fallback): fewer than 2 usable forward-chaining folds (\(usable.count)); more observation dates (snapshots) give cross-validation"
             notes.append(cSelection)
@@ -251,14 +320,7 @@ public enum TrainingPipeline {
         if method == "isotonic", let iso = isotonic { calibrate = iso.apply } else { calibrate = platt.apply }
         let pc = zh.map(calibrate)
         let lift = try Metrics.lift(labels: yh, scores: ph, topFraction: 0.1)
-        var baseline: Double?
-        if let rec = m.names.firstIndex(of: "recency_days") {
-            let bp = Preprocessing.fit(m, rows: trainRows, columns: [rec])
-            if !bp.columns.isEmpty {
-                let bm = try LogisticRegression(c: 1).fit(try bp.design(m, rows: trainRows), yt)
-                baseline = try Metrics.rocAUC(labels: yh, scores: try bm.probabilities(try bp.design(m, rows: holdoutRows)))
-            }
-        }
+        let baseline = try recencyBaseline(m, y: y, train: trainRows, evaluate: holdoutRows)
         let metrics = HoldoutMetrics(
             auc: try Metrics.rocAUC(labels: yh, scores: ph), averagePrecision: try Metrics.averagePrecision(labels: yh, scores: ph),
             logLoss: try Metrics.logLoss(labels: yh, probabilities: ph), brier: try Metrics.brierScore(labels: yh, probabilities: ph),
@@ -268,20 +330,35 @@ public enum TrainingPipeline {
             baselineAUC: baseline,
             reliabilityBefore: try reliability(yh, ph), reliabilityAfter: try reliability(yh, pc))
 
-        // Refit on every date with the chosen C.
-        let allRows = Array(0..<m.rowCount)
+        // Rolling-origin backtest with the chosen C.
+        let backtest = try self.backtest(m, y: y, dates: dates, horizonSeconds: horizon, columns: candidates, c: chosenC,
+                                         classWeight: settings.classWeight)
+        notes.append("Rolling-origin backtest: for each observation date D with an earlier date d where d + horizon <= D, a model (C = "
+                     + String(format: "%g", chosenC) + ", preprocessing re-learned) fitted on the universe rows of those earlier dates is evaluated on D's universe rows; the baseline is recency_days alone on the same rows.")
+        if !backtest.skipped.isEmpty {
+            let text = "Backtest dates skipped (one class, or no usable feature): " + backtest.skipped.map(formatDate).joined(separator: ", ") + "."
+            notes.append(text)
+        }
+
+        // Refit on every date's universe rows with the chosen C.
+        let allRows = (0..<m.rowCount).filter { m.inUniverse(row: $0) }
         let finalPrep = Preprocessing.fit(m, rows: allRows, columns: prep.columns)
+        let ya = allRows.map { y[$0] }
         let xa = try finalPrep.design(m, rows: allRows)
-        var final = try LogisticRegression(c: chosenC, classWeight: settings.classWeight).fit(xa, y)
-        final.intercept += priorCorrection(y, settings.classWeight)
+        var final = try LogisticRegression(c: chosenC, classWeight: settings.classWeight).fit(xa, ya)
+        final.intercept += priorCorrection(ya, settings.classWeight)
         if !final.converged { warnings.append("warning: the final fit did not converge after \(final.iterations) iterations.") }
-        notes.append("The bundle's model is refitted on all \(dates.count) observation dates with the chosen C; preprocessing re-estimated on them; the calibration fitted on the holdout is applied to it.")
-        // Risk thresholds from the calibrated scores of the latest date: top 10 % high, next 20 % medium.
-        let latest = allRows.filter { m.asOf[$0] == dates.last! }
-        let latestScores = try final.decisionFunction(try finalPrep.design(m, rows: latest)).map(calibrate).sorted()
-        func quantile(_ q: Double) -> Double { latestScores.isEmpty ? 0.5 : latestScores[min(latestScores.count - 1, Int(q * Double(latestScores.count)))] }
-        let thresholds = RiskThresholds(high: quantile(0.9), medium: quantile(0.7), topFraction: 0.1)
-        notes.append("Risk thresholds: high = 90th and medium = 70th percentile of calibrated probability on the latest observation date; list rule: top 10 %.")
+        notes.append("The bundle's model is refitted on the \(allRows.count) universe rows of all \(dates.count) observation dates with the chosen C; preprocessing re-estimated on them; the calibration fitted on the holdout is applied to it.")
+
+        // Risk tiers: fixed now, on the calibrated probability.
+        let latestDate = dates.last!
+        let latest = allRows.filter { m.asOf[$0] == latestDate }
+        let latestScores = try final.decisionFunction(try finalPrep.design(m, rows: latest)).map(calibrate)
+        let baseRate = ya.reduce(0, +) / Double(ya.count)
+        let thresholds = settings.tiers.thresholds(
+            baseRate: baseRate, baseRows: allRows.count, population: latestScores,
+            populationDescription: "the \(latest.count) universe rows of the latest observation date \(formatDate(latestDate))")
+        notes.append("Risk tiers (--tiers \(settings.tiers)) on the calibrated probability: " + thresholds.summary + ". A customer is at risk when in the universe and p >= high.")
 
         var bundle = ModelBundle(
             createdAt: createdAt, toolVersion: toolVersion, asOf: formatDate(asOf),
@@ -293,13 +370,56 @@ public enum TrainingPipeline {
             c: chosenC, cSelection: cSelection, classWeight: settings.classWeight.rawValue, calibration: platt,
             isotonic: isotonic, calibrationMethod: method,
             metrics: metrics, thresholds: thresholds, notes: notes)
-        // Training distribution for drift: raw (imputed) features and calibrated scores on the latest date's rows.
-        let latestUnsorted = try final.decisionFunction(try finalPrep.design(m, rows: latest)).map(calibrate)
+        bundle.universe = lifecycleKnown ? Lifecycle.universe.map(\.name) : nil
+        bundle.universeRows = universeCounts
+        bundle.backtest = backtest.points
+        bundle.trainingDates = trainDates.map(formatDate)
+        // Training distribution for drift: raw (imputed) features and calibrated scores on the latest date's universe rows.
         bundle.trainingDistribution = Drift.fit(values: m.values, p: p, rows: latest, columns: finalPrep.columns, features: finalPrep.features,
-                                                scores: latestUnsorted, rowsDescription: "latest observation date \(formatDate(dates.last!)), \(latest.count) rows")
+                                                scores: latestScores, rowsDescription: "universe rows of the latest observation date \(formatDate(latestDate)), \(latest.count) rows")
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        return TrainingResult(bundle: bundle, trainRows: trainRows, holdoutRows: holdoutRows, folds: usable,
+        return TrainingResult(bundle: bundle, trainRows: trainRows, holdoutRows: holdoutRows, dates: roles, folds: usable,
                               cScores: cScores, warnings: warnings, fitSeconds: seconds)
+    }
+
+    /// Rolling-origin backtest over `dates`: for every date D with at least one earlier date d
+    /// where d + horizon ≤ D, a model with penalty `c` (preprocessing re-learned by the same rules)
+    /// is fitted on the universe rows of those earlier dates and evaluated on D's universe rows
+    /// (uncalibrated probabilities). Dates whose training or evaluation rows hold one class, or
+    /// with no usable feature, are returned in `skipped`.
+    static func backtest(_ m: FeatureMatrix, y: [Double], dates: [Double], horizonSeconds: Double, columns: [Int], c: Double,
+                         classWeight: LogisticRegression.ClassWeight) throws -> (points: [BacktestPoint], skipped: [Double]) {
+        let sorted = dates.sorted()
+        let rows = universeRows(m, dates: sorted)
+        var points: [BacktestPoint] = [], skipped: [Double] = []
+        for d in sorted {
+            let earlier = sorted.filter { $0 < d && $0 + horizonSeconds <= d }
+            guard !earlier.isEmpty else { continue }
+            let tr = earlier.flatMap { rows[$0] ?? [] }.sorted(), ev = rows[d] ?? []
+            guard hasBothClasses(tr, y), hasBothClasses(ev, y) else { skipped.append(d); continue }
+            let prep = Preprocessing.fit(m, rows: tr, columns: columns)
+            guard !prep.columns.isEmpty else { skipped.append(d); continue }
+            let yt = tr.map { y[$0] }, ye = ev.map { y[$0] }
+            var model = try LogisticRegression(c: c, classWeight: classWeight).fit(try prep.design(m, rows: tr), yt)
+            model.intercept += priorCorrection(yt, classWeight)
+            let pe = try model.probabilities(try prep.design(m, rows: ev))
+            let lift = try Metrics.lift(labels: ye, scores: pe, topFraction: 0.1)
+            points.append(BacktestPoint(
+                date: formatDate(d), auc: try Metrics.rocAUC(labels: ye, scores: pe), liftTopDecile: lift.lift,
+                brier: try Metrics.brierScore(labels: ye, probabilities: pe), baseRate: lift.baseRate, rows: ev.count,
+                baselineAUC: try recencyBaseline(m, y: y, train: tr, evaluate: ev), trainDates: earlier.map(formatDate)))
+        }
+        return (points, skipped)
+    }
+
+    /// ROC AUC on `evaluate` of a logistic regression (C = 1) on `recency_days` alone, fitted on
+    /// `train` with the same preprocessing rules; nil without that column or when it is constant.
+    static func recencyBaseline(_ m: FeatureMatrix, y: [Double], train: [Int], evaluate: [Int]) throws -> Double? {
+        guard let rec = m.names.firstIndex(of: "recency_days") else { return nil }
+        let bp = Preprocessing.fit(m, rows: train, columns: [rec])
+        guard !bp.columns.isEmpty else { return nil }
+        let bm = try LogisticRegression(c: 1).fit(try bp.design(m, rows: train), train.map { y[$0] })
+        return try Metrics.rocAUC(labels: evaluate.map { y[$0] }, scores: try bm.probabilities(try bp.design(m, rows: evaluate)))
     }
 
     static func hasBothClasses(_ rows: [Int], _ y: [Double]) -> Bool {

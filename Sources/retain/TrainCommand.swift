@@ -18,14 +18,35 @@ struct TrainCommand: AdvisedCommand {
             dropped) is learned on the training dates; C is chosen by forward-chaining
             cross-validation (best mean log loss over 0.001 ... 100) unless --c is given. Holdout
             metrics, a recency-only baseline and Platt calibration come from the held-out dates;
-            the bundle is then refitted on all dates and written with a SHA-256 checksum.
+            the bundle is then refitted on the universe rows of all dates and written with a
+            SHA-256 checksum.
+
+            At-risk universe: only customers whose lifecycle at the observation date is new,
+            active or reactivated are training, cross-validation, holdout, calibration and
+            backtest rows (lapsed and churned customers are not "at risk"). A date before the
+            holdout trains only if its label window closes by the first held-out date (d +
+            horizon <= holdout date), so no training label looks past the holdout. A
+            rolling-origin backtest evaluates, for every date D with an earlier date d where d +
+            horizon <= D, a model fitted on those earlier dates (AUC, top-decile lift, Brier,
+            base rate, recency-only baseline), printed and in --json as "backtest".
+
+            Risk tiers (--tiers) are fixed at training on the calibrated probability and stored
+            in the model: base-rate (default): medium = the training base rate b (share churned
+            among the universe rows the model is fitted on), high = min(2b, (1 + b)/2), so a
+            customer above the base rate is never low; absolute:HIGH,MEDIUM: the given
+            probabilities; top:HIGH_FRACTION,MEDIUM_FRACTION: the probabilities above which those
+            top fractions of the training population (universe rows of the latest observation
+            date) lie, computed once at training.
 
             With --features: the table is a CSV with a header and one row per customer: numeric feature columns,
             a 0/1 label column, and optionally an id column and a sample-weight column. Every other
             column is used as a feature, unscaled. The objective is scikit-learn's: summed log-loss
             plus ||w||^2 / (2C), intercept unpenalised, solved by Newton's method (IRLS) on OpenBLAS.
             With --out it writes a churn model that retain score --features scores on a table with the
-            same columns, used as they are (a missing value becomes the training median).
+            same columns, used as they are (a missing value becomes the training median). If the
+            table has an in_universe column (written by retain features --label), only its rows
+            with in_universe = 1 are used and the column is not a feature. Tiers follow --tiers,
+            with the base rate of the label column.
             """)
     )
 
@@ -79,6 +100,11 @@ struct TrainCommand: AdvisedCommand {
     @Option(name: .long, help: ArgumentHelp("Write the model file (kind churn, scored by retain score) to this path, atomically.", valueName: "model.json"))
     var out: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Risk tiers, fixed at training on the calibrated probability: base-rate (default: medium = training base rate b, high = min(2b, (1+b)/2); above the base rate is never low), absolute:HIGH,MEDIUM (probabilities) or top:HIGH_FRACTION,MEDIUM_FRACTION (top fractions of the training population, turned into probabilities at training).",
+        valueName: "rule"))
+    var tiers: String = "base-rate"
+
     @Flag(name: .long, help: "Print one JSON object on stdout instead of the readable report.")
     var json = false
 
@@ -97,6 +123,7 @@ struct TrainCommand: AdvisedCommand {
             guard !noPenalty else { throw ValidationError("--no-penalty is only for --features; --events always fits with an L2 penalty.") }
             _ = try everyDays()
         }
+        _ = try tierRule()
         let c = self.c ?? 1.0
         guard c > 0, c.isFinite else { throw ValidationError("--c must be a positive number, got \(c). Use --no-penalty to fit without a penalty.") }
         guard tol > 0 else { throw ValidationError("--tol must be positive, got \(tol).") }
@@ -109,12 +136,16 @@ struct TrainCommand: AdvisedCommand {
         return d
     }
 
+    func tierRule() throws -> TierRule {
+        do { return try TierRule(parsing: tiers) } catch let e as ScoringError { throw ValidationError("--tiers: \(e.description)") }
+    }
+
     func execute() throws {
         if let input = data.input, let asOf, let out {
             let report = try Training.fromEvents(Training.EventsOptions(
                 input: input, asOf: try parseDate(asOf, option: "--as-of"), churn: churn, horizonDays: horizon, snapshots: snapshots,
                 everyDays: try everyDays(), holdout: holdout, classWeight: classWeight, c: c, out: out,
-                createdAt: Console.now(), toolVersion: RetainVersion.string), logger: Console.logger)
+                createdAt: Console.now(), toolVersion: RetainVersion.string, tiers: try tierRule()), logger: Console.logger)
             for w in report.warnings { Console.info(w) }
             if json { try Console.printJSON(report) } else { print(report.text) }
             return
@@ -123,7 +154,7 @@ struct TrainCommand: AdvisedCommand {
         let report = try Training.fromTable(Training.TableOptions(
             path: features, label: label, idColumn: id, sampleWeightColumn: sampleWeight, c: noPenalty ? nil : (c ?? 1.0),
             tolerance: tol, maxIterations: maxIter, classWeight: classWeight, out: out,
-            createdAt: Console.now(), toolVersion: RetainVersion.string), logger: Console.logger)
+            createdAt: Console.now(), toolVersion: RetainVersion.string, tiers: try tierRule()), logger: Console.logger)
         if !report.fit.converged {
             Console.info("warning: not converged after \(report.fit.iterations) iterations; raise --max-iter or --tol, or lower --c.")
         }
