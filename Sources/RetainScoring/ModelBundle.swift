@@ -256,9 +256,13 @@ public struct ModelBundle: ModelPayload, Equatable {
     public var trainingDistribution: TrainingDistribution?
     /// How a table-trained model was fitted (nil for event-trained models).
     public var table: TableFit?
+    /// How `predicted_value` is defined (BG/NBD + Gamma-Gamma or a revenue rate), with the
+    /// high-value cut-off taken from the training population (absent in older bundles and in
+    /// table-trained ones: scoring then says so and falls back).
+    public var value: ValueModel?
 
     enum CodingKeys: String, CodingKey {
-        case kind, table
+        case kind, table, value
         case format, fingerprint, churn, config, features, coefficients, intercept, c, calibration, isotonic, metrics, thresholds, notes, checksum
         case calibrationMethod = "calibration_method", trainingDistribution = "training_distribution"
         case formatVersion = "format_version", createdAt = "created_at", toolVersion = "tool_version", asOf = "as_of"
