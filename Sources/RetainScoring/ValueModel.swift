@@ -21,7 +21,7 @@ import RetainNumerics
 ///   where the observed tenure is the days since the customer's first event. No P(alive).
 ///
 /// Neither divides by the churn probability. `highValueCut` is the value of the top
-/// `highValueFraction` of the training population (every customer of the log as of the training date).
+/// `highValueFraction` of the training population (every customer with an event before the training date).
 public struct ValueModel: Codable, Sendable, Equatable {
     /// The value method.
     public enum Method: String, Codable, Sendable {
@@ -121,7 +121,7 @@ public struct ValueModel: Codable, Sendable, Equatable {
     }
 
     /// Fits the value model on the history before the training date and takes the high-value cut-off
-    /// from the training population's values (every customer of the log).
+    /// from the training population's values (every customer with an event before the date).
     ///
     /// Never throws for the data: when the purchase model cannot be used, the revenue rate is, with the reason in `note`.
     public static func fit(_ h: History, settings s: Settings = Settings()) -> ValueModel {
@@ -159,7 +159,10 @@ public struct ValueModel: Codable, Sendable, Equatable {
             }
         }
         model.definition = model.describe()
-        let values = model.estimates(h).map(\.value)
+        // The training population: every customer with an event before the date.
+        let all = model.estimates(h)
+        let values = all.indices.filter { $0 < h.firstDay.count && !h.firstDay[$0].isNaN }.map { all[$0].value }
+        model.trainingCustomers = values.count
         let k = max(1, Int((s.highValueFraction * Double(values.count)).rounded(.down)))
         model.highValueCut = values.isEmpty ? 0 : Scorer.kthLargest(values, min(k, values.count))
         return model

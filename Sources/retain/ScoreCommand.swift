@@ -97,7 +97,7 @@ struct ScoreCommand: AdvisedCommand {
         print("Scored \(report.customers) customers as of \(asOf) with \(report.model) in \(String(format: "%.2f", report.seconds)) s")
         print("Lifecycle: " + report.lifecycle.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
               + "; at-risk universe \(report.universe); win-back candidates \(report.winBack)")
-        print("Risk tiers (universe): " + ["high", "medium", "low"].map { "\($0) \(report.tiers[$0] ?? 0)" }.joined(separator: ", "))
+        print("Risk tiers: " + ["high", "medium", "low"].map { "\($0) \(report.tiers[$0] ?? 0)" }.joined(separator: ", ") + " (at-risk universe only)")
         print("Actions: " + report.actionIDs.map { "\($0) \(report.actions[$0] ?? 0)" }.joined(separator: ", "))
         if let d = report.drift {
             print(String(format: "Drift: score PSI %.3f; ", d.scorePSI ?? 0) + (d.featuresOver.isEmpty ? "no feature above PSI 0.2" : "features above PSI 0.2: " + d.featuresOver.joined(separator: ", ")))
