@@ -20,24 +20,37 @@ public struct RuleConditions: Codable, Sendable, Equatable {
     public var minProbability: Double?
     /// Predicted value at least this.
     public var minValue: Double?
+    /// Lifecycle states, any of (`new`, `active`, `reactivated`, `lapsed`, `churned`); a customer
+    /// whose lifecycle is not known matches none.
+    public var lifecycle: [String]?
+    /// Lifecycle states the customer must not be in (an unknown lifecycle is in none).
+    public var notLifecycle: [String]?
+    /// `true`: only customers in the at-risk universe (given a churn probability); `false`: only outside it.
+    public var inUniverse: Bool?
 
     public init(flags: [String]? = nil, notFlags: [String]? = nil, tier: [String]? = nil, segment: [String]? = nil,
-                minProbability: Double? = nil, minValue: Double? = nil) {
+                minProbability: Double? = nil, minValue: Double? = nil, lifecycle: [String]? = nil,
+                notLifecycle: [String]? = nil, inUniverse: Bool? = nil) {
         self.flags = flags; self.notFlags = notFlags; self.tier = tier; self.segment = segment
         self.minProbability = minProbability; self.minValue = minValue
+        self.lifecycle = lifecycle; self.notLifecycle = notLifecycle; self.inUniverse = inUniverse
     }
 
     enum CodingKeys: String, CodingKey {
-        case flags, tier, segment
+        case flags, tier, segment, lifecycle
         case notFlags = "not_flags", minProbability = "min_probability", minValue = "min_value"
+        case notLifecycle = "not_lifecycle", inUniverse = "in_universe"
     }
 
     public func matches(_ s: CustomerScore) -> Bool {
+        if let inUniverse, s.inUniverse != inUniverse { return false }
+        if let lifecycle, !lifecycle.contains(s.lifecycle) { return false }
+        if let notLifecycle, notLifecycle.contains(s.lifecycle) { return false }
         if let flags, !flags.allSatisfy(s.flags.contains) { return false }
         if let notFlags, notFlags.contains(where: s.flags.contains) { return false }
         if let tier, !tier.contains(s.riskTier) { return false }
         if let segment, !segment.contains(s.segment) { return false }
-        if let minProbability, !(s.churnProbability >= minProbability) { return false }
+        if let minProbability, !((s.churnProbability ?? .nan) >= minProbability) { return false }
         if let minValue, !(s.predictedValue >= minValue) { return false }
         return true
     }
@@ -69,9 +82,17 @@ public struct ActionRule: Codable, Sendable, Equatable {
 ///   - action: personal_outreach
 ///     description: Personal outreach / priority service queue
 ///     when: { flags: [at_risk, high_value] }
-///   - action: win_back_offer
+///   - action: save_offer
 ///     when: { flags: [at_risk], min_probability: 0.5 }
+///   - action: win_back_offer
+///     when: { lifecycle: [lapsed, churned], flags: [win_back] }
+///   - action: service_recovery
+///     when: { flags: [detractor], in_universe: true }
 /// ```
+///
+/// Conditions: `flags`, `not_flags`, `tier`, `segment`, `min_probability`, `min_value`,
+/// `lifecycle`, `not_lifecycle`, `in_universe`. A customer outside the at-risk universe has no
+/// probability or tier, so `tier` and `min_probability` never hold for them.
 public struct ActionRules: Codable, Sendable, Equatable {
     public var rules: [ActionRule]
 
@@ -80,18 +101,21 @@ public struct ActionRules: Codable, Sendable, Equatable {
     /// The action when no rule matches.
     public static let noAction = "none"
 
-    /// The defaults of DESIGN.md, in order.
+    /// The default rules (README "Actions"), in order; each action goes to whom it is meant for.
+    /// `at_risk` is set only inside the at-risk universe, `win_back` only outside it.
     public static let defaults = ActionRules(rules: [
         ActionRule(action: "personal_outreach", description: "At risk and high value: personal outreach, priority service queue",
                    when: RuleConditions(flags: ["at_risk", "high_value"])),
-        ActionRule(action: "win_back_offer", description: "At risk: win-back offer (personalised recommendations, discount or extended subscription)",
+        ActionRule(action: "save_offer", description: "At risk: save offer (personalised recommendations, discount or extended subscription)",
                    when: RuleConditions(flags: ["at_risk"])),
-        ActionRule(action: "service_recovery", description: "NPS detractor: follow-up and service recovery",
-                   when: RuleConditions(flags: ["detractor"])),
+        ActionRule(action: "win_back_offer", description: "Lapsed or churned with value: win-back offer, in win-back rank order",
+                   when: RuleConditions(flags: ["win_back"], lifecycle: ["lapsed", "churned"])),
+        ActionRule(action: "service_recovery", description: "NPS detractor in the at-risk universe: follow-up and service recovery",
+                   when: RuleConditions(flags: ["detractor"], inUniverse: true)),
         ActionRule(action: "loyalty_reward", description: "High value and safe: loyalty reward (exclusive offers, early access, premium features)",
-                   when: RuleConditions(flags: ["high_value"], notFlags: ["at_risk"])),
-        ActionRule(action: "referral_invitation", description: "NPS promoter: referral invitation",
-                   when: RuleConditions(flags: ["promoter"])),
+                   when: RuleConditions(flags: ["high_value"], notFlags: ["at_risk"], inUniverse: true)),
+        ActionRule(action: "referral_invite", description: "NPS promoter in the at-risk universe: referral invitation",
+                   when: RuleConditions(flags: ["promoter"], inUniverse: true)),
     ])
 
     /// The action id for one customer.
@@ -113,8 +137,12 @@ public struct ActionRules: Codable, Sendable, Equatable {
             var never = false
             var required: UInt8 = 0, forbidden: UInt8 = 0
             var tiers: UInt8 = 0b111
+            var anyTier = true
             var segments: Set<Int32>?
             var minProbability: Double?, minValue: Double?
+            /// Bit per `Lifecycle.rawValue`, bit 7 = unknown: states allowed.
+            var lifecycles: UInt8 = 0xFF
+            var universe: Bool?
         }
         let segmentIndex = Dictionary(batch.segmentNames.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { a, _ in a })
         let compiled: [Compiled] = rules.map { rule in
@@ -124,7 +152,14 @@ public struct ActionRules: Codable, Sendable, Equatable {
                 if let f = ScoreFlags(name: name) { c.required |= f.rawValue } else { c.never = true }  // a flag never set cannot hold
             }
             for name in w.notFlags ?? [] { if let f = ScoreFlags(name: name) { c.forbidden |= f.rawValue } }
+            if let states = w.lifecycle {
+                c.lifecycles = 0
+                for l in Lifecycle.allCases where states.contains(l.name) { c.lifecycles |= 1 << l.rawValue }
+            }
+            for l in Lifecycle.allCases where (w.notLifecycle ?? []).contains(l.name) { c.lifecycles &= ~(1 << l.rawValue) }
+            c.universe = w.inUniverse
             if let tiers = w.tier {
+                c.anyTier = false
                 c.tiers = 0
                 for t in RiskTier.allCases where tiers.contains(t.name) { c.tiers |= 1 << t.rawValue }
             }
@@ -138,7 +173,7 @@ public struct ActionRules: Codable, Sendable, Equatable {
         let n = batch.count
         let chunk = 65_536
         let flags = batch.flags, tiers = batch.riskTier, segments = batch.segmentIndex
-        let prob = batch.churnProbability, value = batch.predictedValue
+        let prob = batch.churnProbability, value = batch.predictedValue, lifecycle = batch.lifecycle
         batch.actionIndex.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
             DispatchQueue.concurrentPerform(iterations: max(1, (n + chunk - 1) / chunk)) { k in
@@ -147,7 +182,9 @@ public struct ActionRules: Codable, Sendable, Equatable {
                     var action = none
                     for (r, c) in compiled.enumerated() {
                         if c.never || f & c.required != c.required || f & c.forbidden != 0 { continue }
-                        if c.tiers & (1 << tiers[i].rawValue) == 0 { continue }
+                        if !c.anyTier { guard let t = tiers[i], c.tiers & (1 << t.rawValue) != 0 else { continue } }
+                        if let u = c.universe, prob[i].isNaN == u { continue }
+                        if c.lifecycles != 0xFF, c.lifecycles & (1 << (lifecycle[i]?.rawValue ?? 7)) == 0 { continue }
                         if let s = c.segments, !s.contains(segments[i]) { continue }
                         if let m = c.minProbability, !(prob[i] >= m) { continue }  // NaN fails, as in `matches`
                         if let m = c.minValue, !(value[i] >= m) { continue }
@@ -196,7 +233,7 @@ public struct ActionRules: Codable, Sendable, Equatable {
 
     /// Keys a rule and its `when` may have; anything else is a misspelling that decoding would ignore.
     static let ruleKeys = ["action", "description", "when"]
-    static let conditionKeys = ["flags", "not_flags", "tier", "segment", "min_probability", "min_value"]
+    static let conditionKeys = ["flags", "not_flags", "tier", "segment", "min_probability", "min_value", "lifecycle", "not_lifecycle", "in_universe"]
 
     /// Refuses unknown keys in each rule and its `when` (the decoder ignores them silently).
     private static func checkKeys(_ text: String, rules: [ActionRule], path: String) throws {
@@ -223,6 +260,10 @@ public struct ActionRules: Codable, Sendable, Equatable {
             }
             for name in rule.when.tier ?? [] where !tierNames.contains(name) {
                 throw ScoringError.unknownRuleName(path: path, rule: i + 1, action: rule.action, kind: .tier, name: name, valid: tierNames)
+            }
+            let states = Lifecycle.allCases.map(\.name)
+            for name in (rule.when.lifecycle ?? []) + (rule.when.notLifecycle ?? []) where !states.contains(name) {
+                throw ScoringError.unknownRuleName(path: path, rule: i + 1, action: rule.action, kind: .lifecycle, name: name, valid: states)
             }
         }
     }

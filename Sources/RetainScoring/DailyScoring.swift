@@ -54,6 +54,8 @@ public struct DailyScoring: Sendable {
         public var drift: DriftReport?
         /// The id written with every history record (``modelID(_:path:)``).
         public var modelID: String
+        /// Notes about the run (each starting `note:`), e.g. an older bundle's fallbacks.
+        public var notes: [String] = []
     }
 
     /// The model id written with every record: the file name without extension, `@`, and the
@@ -87,12 +89,16 @@ public struct DailyScoring: Sendable {
     /// - Throws: The reader's `IngestError` (file, line, column), `IngestError.noEventsBefore`,
     ///   `ScoringError.missingFeatures` naming the features the data lack.
     public func run(phase: (String) -> Void = { _ in }) throws -> Result {
-        let scorer = Scorer(bundle: bundle, segments: segments, options: options, modelName: modelPath)
+        var scorer = Scorer(bundle: bundle, segments: segments, options: options, modelName: modelPath)
         var result: Scorer.Result
+        var notes: [String] = []
         switch source {
         case let .table(path, idColumn):
             if let idColumn, !(try FeatureTable.readHeader(path: path)).contains(idColumn) {
                 throw ScoringError.missingIDColumn(file: path, column: idColumn)
+            }
+            if bundle.value?.method == .purchaseModel && options.values == nil && options.clvValues == nil {
+                notes.append("note: a prepared table carries no purchase history, so predicted_value is the revenue rate from its sum_purchase_90d column (0 without it), not the model's BG/NBD + Gamma-Gamma value.")
             }
             result = try scorer.score(csv: path, idColumn: idColumn)  // read and scored block by block
             phase("read and score")
@@ -103,12 +109,24 @@ public struct DailyScoring: Sendable {
                                                   spec: FeatureSpec(config: config, asOf: [t], label: false, dataEnd: t),
                                                   customers: try input.loadCustomers())
             phase("features")
+            // Values as of the date from the purchases before it (a second read of the log).
+            let valueModel: ValueModel
+            if let v = bundle.value {
+                valueModel = v
+            } else {
+                valueModel = ValueModel.fit(ValueModel.History(purchases: PurchaseLog.Builder().finish(customerIDs: [], eventTypes: []),
+                                                               firstDay: [], asOfDay: t / 86_400))
+                notes.append("note: the model stores no value definition (trained before values were stored); predicted_value is the revenue rate: observed purchase value / max(observed tenure, 90 days) x 12 months. Retrain to use the purchase model.")
+            }
+            let history = try ValueModel.readHistory(try input.reader(config, rejectsPath: nil), roles: config.roles, asOf: t)
+            if scorer.options.values == nil { scorer.options.values = valueModel.estimatesByID(history) }
+            phase("values")
             result = try scorer.score(ScoringInput(built.features))
             phase("score")
         }
         rules.apply(to: &result.batch)
         phase("actions")
-        return Result(batch: result.batch, drift: result.drift, modelID: modelID)
+        return Result(batch: result.batch, drift: result.drift, modelID: modelID, notes: notes + result.notes)
     }
 }
 
@@ -142,6 +160,14 @@ public struct ScoreReport: Encodable, Sendable {
     public var db: String?
     /// Every action id in rule order (not in the JSON; `actions` has a count for each).
     public var actionIDs: [String]
+    /// Customers per lifecycle state (`unknown` when not computed).
+    public var lifecycle: [String: Int]
+    /// Customers in the at-risk universe (given a churn probability).
+    public var universe: Int
+    /// Win-back candidates (flag `win_back`).
+    public var winBack: Int
+    /// Notes about the run (older bundle fallbacks), each starting `note:`.
+    public var notes: [String]
 
     public init(_ result: DailyScoring.Result, date: String, seconds: Double, out: String? = nil, db: String? = nil) {
         customers = result.batch.count
@@ -149,6 +175,10 @@ public struct ScoreReport: Encodable, Sendable {
         drift = result.drift
         self.seconds = seconds; model = result.modelID; asOf = date; self.out = out; self.db = db
         actionIDs = result.batch.actionIDs
+        lifecycle = result.batch.lifecycleCounts()
+        universe = result.batch.churnProbability.lazy.filter { !$0.isNaN }.count
+        winBack = flags["win_back"] ?? 0
+        notes = result.notes
     }
 
     struct DriftSummary: Encodable {
@@ -157,7 +187,7 @@ public struct ScoreReport: Encodable, Sendable {
         enum CodingKeys: String, CodingKey { case scorePSI = "score_psi", featuresOver = "features_over_0_2" }
     }
 
-    enum CodingKeys: String, CodingKey { case customers, tiers, actions, flags, drift, seconds, model, out; case asOf = "as_of" }
+    enum CodingKeys: String, CodingKey { case customers, tiers, actions, flags, drift, seconds, model, out, lifecycle, universe, notes; case asOf = "as_of", winBack = "win_back" }
 
     public func encode(to encoder: Encoder) throws {
         var k = encoder.container(keyedBy: CodingKeys.self)
@@ -170,5 +200,9 @@ public struct ScoreReport: Encodable, Sendable {
         try k.encode(model, forKey: .model)
         try k.encode(asOf, forKey: .asOf)
         try k.encode(out, forKey: .out)
+        try k.encode(lifecycle, forKey: .lifecycle)
+        try k.encode(universe, forKey: .universe)
+        try k.encode(winBack, forKey: .winBack)
+        try k.encode(notes, forKey: .notes)
     }
 }

@@ -357,8 +357,13 @@ public struct ModelBundle: ModelPayload, Equatable {
     /// the first held-out date (nil in older files, which trained on every date not held out).
     public var trainingDates: [String]?
 
+    /// How `predicted_value` is defined (BG/NBD + Gamma-Gamma or a revenue rate), with the
+    /// high-value cut-off taken from the training population (absent in older bundles and in
+    /// table-trained ones: scoring then says so and falls back).
+    public var value: ValueModel?
+
     enum CodingKeys: String, CodingKey {
-        case kind, table, universe, backtest
+        case kind, table, universe, backtest, value
         case universeRows = "universe_rows", trainingDates = "training_dates"
         case format, fingerprint, churn, config, features, coefficients, intercept, c, calibration, isotonic, metrics, thresholds, notes, checksum
         case calibrationMethod = "calibration_method", trainingDistribution = "training_distribution"

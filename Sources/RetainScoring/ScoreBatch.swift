@@ -15,10 +15,13 @@ public struct ScoreFlags: OptionSet, Sendable, Hashable {
     public static let detractor = ScoreFlags(rawValue: 4)
     public static let promoter = ScoreFlags(rawValue: 8)
     public static let new = ScoreFlags(rawValue: 16)
+    /// A win-back candidate: `lapsed` or `churned` with a predicted value above 0 (never `at_risk`).
+    public static let winBack = ScoreFlags(rawValue: 32)
 
     /// Every flag with its name, in the order names are listed.
     public static let named: [(flag: ScoreFlags, name: String)] = [
         (.atRisk, "at_risk"), (.highValue, "high_value"), (.detractor, "detractor"), (.promoter, "promoter"), (.new, "new"),
+        (.winBack, "win_back"),
     ]
 
     /// The flag called `name`, or nil for a name the scorer never sets.
@@ -53,10 +56,18 @@ public enum RiskTier: UInt8, Sendable, CaseIterable {
 /// `self[i]` gives one customer as a `CustomerScore`.
 public struct ScoreBatch: Sendable {
     public var customerIDs: [String]
+    /// Churn probability; NaN for a customer outside the at-risk universe (not scored).
     public var churnProbability: [Double]
-    public var riskTier: [RiskTier]
-    /// Simple CLV, or the CLV model's value.
+    /// Risk tier; nil outside the at-risk universe.
+    public var riskTier: [RiskTier?]
+    /// Predicted value (the bundle's value model, or a CLV model's value).
     public var predictedValue: [Double]
+    /// Lifecycle state as of the scoring date; nil when not known.
+    public var lifecycle: [Lifecycle?]
+    /// P(alive) from the purchase model; NaN without one.
+    public var probabilityAlive: [Double]
+    /// Win-back rank among this batch's win-back candidates (1 = first to contact); 0 for others.
+    public var winbackRank: [Int32]
     /// Index into `segmentNames`, or -1 without segmentation.
     public var segmentIndex: [Int32]
     public var segmentNames: [String]
@@ -76,11 +87,16 @@ public struct ScoreBatch: Sendable {
 
     public var count: Int { customerIDs.count }
 
-    init(customerIDs: [String], churnProbability: [Double], riskTier: [RiskTier], predictedValue: [Double],
+    init(customerIDs: [String], churnProbability: [Double], riskTier: [RiskTier?], predictedValue: [Double],
+         lifecycle: [Lifecycle?]? = nil, probabilityAlive: [Double]? = nil, winbackRank: [Int32]? = nil,
          segmentIndex: [Int32], segmentNames: [String], flags: [ScoreFlags], reasonCount: Int,
          reasonCodes: [Int32], reasonValues: [Double], reasonTemplates: [ReasonCodes.Template]) {
         self.customerIDs = customerIDs; self.churnProbability = churnProbability; self.riskTier = riskTier
-        self.predictedValue = predictedValue; self.segmentIndex = segmentIndex; self.segmentNames = segmentNames
+        self.predictedValue = predictedValue
+        self.lifecycle = lifecycle ?? [Lifecycle?](repeating: nil, count: customerIDs.count)
+        self.probabilityAlive = probabilityAlive ?? [Double](repeating: .nan, count: customerIDs.count)
+        self.winbackRank = winbackRank ?? [Int32](repeating: 0, count: customerIDs.count)
+        self.segmentIndex = segmentIndex; self.segmentNames = segmentNames
         self.flags = flags; self.reasonCount = reasonCount; self.reasonCodes = reasonCodes
         self.reasonValues = reasonValues; self.reasonTemplates = reasonTemplates
         actionIndex = [UInt16](repeating: 0, count: customerIDs.count)
@@ -126,11 +142,16 @@ public struct ScoreBatch: Sendable {
         return true
     }
 
+    /// Whether customer `i` is in the at-risk universe (was given a churn probability).
+    public func inUniverse(_ i: Int) -> Bool { !churnProbability[i].isNaN }
+
     /// Customer `i` as one value.
     public subscript(i: Int) -> CustomerScore {
-        CustomerScore(customerID: customerIDs[i], churnProbability: churnProbability[i], riskTier: riskTier[i].name,
-                      predictedValue: predictedValue[i], segment: segment(i), flags: flags[i].names,
-                      reasons: reasons(i), action: action(i))
+        CustomerScore(customerID: customerIDs[i], churnProbability: inUniverse(i) ? churnProbability[i] : nil,
+                      riskTier: riskTier[i]?.name ?? "", predictedValue: predictedValue[i], segment: segment(i), flags: flags[i].names,
+                      reasons: reasons(i), action: action(i), lifecycle: lifecycle[i]?.name ?? "",
+                      probabilityAlive: probabilityAlive[i].isNaN ? nil : probabilityAlive[i],
+                      winbackRank: winbackRank[i] > 0 ? Int(winbackRank[i]) : nil)
     }
 
     /// Every customer as a `CustomerScore` (convenient for small batches; a million cost a few seconds).
@@ -139,19 +160,30 @@ public struct ScoreBatch: Sendable {
     /// The records the score history stores, one per customer.
     public func records(date: String, modelID: String) -> [ScoreRecord] {
         (0..<count).map {
-            ScoreRecord(customerID: customerIDs[$0], date: date, modelID: modelID, churnProbability: churnProbability[$0],
-                        riskTier: riskTier[$0].name, predictedValue: predictedValue[$0], segment: segment($0),
-                        flags: flags[$0].names, action: action($0), reasons: reasons($0))
+            ScoreRecord(customerID: customerIDs[$0], date: date, modelID: modelID,
+                        churnProbability: inUniverse($0) ? churnProbability[$0] : nil,
+                        riskTier: riskTier[$0]?.name ?? "", predictedValue: predictedValue[$0], segment: segment($0),
+                        flags: flags[$0].names, action: action($0), reasons: reasons($0), lifecycle: lifecycle[$0]?.name ?? "",
+                        probabilityAlive: probabilityAlive[$0].isNaN ? nil : probabilityAlive[$0],
+                        winbackRank: winbackRank[$0] > 0 ? Int(winbackRank[$0]) : nil)
         }
     }
 
-    /// Customers per tier, per action (every action id, zeros included) and per flag.
+    /// Customers per lifecycle state (`unknown` when not computed).
+    public func lifecycleCounts() -> [String: Int] {
+        var out: [String: Int] = [:]
+        for l in lifecycle { out[l?.name ?? "unknown", default: 0] += 1 }
+        return out
+    }
+
+    /// Customers per tier (customers outside the universe have none), per action (every action id,
+    /// zeros included) and per flag.
     public func counts() -> (tiers: [String: Int], actions: [String: Int], flags: [String: Int]) {
         var tiers = [Int](repeating: 0, count: RiskTier.allCases.count)
         var actions = [Int](repeating: 0, count: actionIDs.count)
         var flagCounts = [Int](repeating: 0, count: ScoreFlags.named.count)
         for i in 0..<count {
-            tiers[Int(riskTier[i].rawValue)] += 1
+            if let t = riskTier[i] { tiers[Int(t.rawValue)] += 1 }
             actions[Int(actionIndex[i])] += 1
             let f = flags[i]
             for (k, named) in ScoreFlags.named.enumerated() where f.contains(named.flag) { flagCounts[k] += 1 }
@@ -168,16 +200,18 @@ public struct ScoreBatch: Sendable {
 
 extension ScoreBatch {
     /// The header of the scores CSV.
-    public static let csvHeader = "customer_id,churn_probability,risk_tier,predicted_value,segment,flags,action,reasons\n"
+    public static let csvHeader = "customer_id,churn_probability,risk_tier,predicted_value,segment,flags,action,reasons,lifecycle,p_alive,winback_rank\n"
 
     /// Pieces of the scores CSV: the header, then one per `rowsPerChunk` rows.
     public func csvPieceCount(rowsPerChunk: Int = 32_768) -> Int { 1 + (count + rowsPerChunk - 1) / rowsPerChunk }
 
     /// Piece `k` of the scores CSV (0: the header; k: rows (k − 1) × rowsPerChunk ..< k × rowsPerChunk).
     ///
-    /// Columns: customer_id, churn_probability (6 decimals), risk_tier, predicted_value (2 decimals),
-    /// segment, flags (`;`-separated), action, reasons (`; `-separated); fields with a comma, quote
-    /// or line break are quoted. Pieces can be made on several threads at once
+    /// Columns: customer_id, churn_probability (6 decimals; empty outside the at-risk universe),
+    /// risk_tier (empty outside the universe), predicted_value (2 decimals), segment, flags
+    /// (`;`-separated), action, reasons (`; `-separated), lifecycle (empty when not known), p_alive
+    /// (6 decimals; empty without a purchase model), winback_rank (empty for non-candidates); fields
+    /// with a comma, quote or line break are quoted. Pieces can be made on several threads at once
     /// (`AtomicFile.write(to:pieces:produce:)`).
     public func csvPiece(_ k: Int, rowsPerChunk: Int = 32_768) -> [UInt8] {
         if k == 0 { return Array(Self.csvHeader.utf8) }
@@ -185,8 +219,9 @@ extension ScoreBatch {
         // shared by both threads would bounce a cache line per field.
         let quotedSegments = segmentNames.map { Array(CSVText.field($0).utf8) }
         let quotedActions = actionIDs.map { Array(CSVText.field($0).utf8) }
-        let quotedFlags = (0..<32).map { Array(CSVText.field(ScoreFlags(rawValue: UInt8($0)).names.joined(separator: ";")).utf8) }
+        let quotedFlags = (0..<64).map { Array(CSVText.field(ScoreFlags(rawValue: UInt8($0)).names.joined(separator: ";")).utf8) }
         let tierNames = RiskTier.allCases.map { Array($0.name.utf8) }
+        let lifecycleNames = Lifecycle.allCases.map { Array($0.name.utf8) }
         let templateCopies = reasonTemplates.map { ReasonCodes.Template(feature: String(decoding: Array($0.name.utf8), as: UTF8.self)) }
         var b: [UInt8] = []
         let rows = ((k - 1) * rowsPerChunk)..<min(count, k * rowsPerChunk)
@@ -194,16 +229,23 @@ extension ScoreBatch {
         var reasons: [UInt8] = []
         for i in rows {
             CSVText.appendField(customerIDs[i], into: &b); b.append(44)
-            NumberFormat.appendFixed(churnProbability[i], digits: 6, into: &b); b.append(44)
-            b.append(contentsOf: tierNames[Int(riskTier[i].rawValue)]); b.append(44)
+            if inUniverse(i) { NumberFormat.appendFixed(churnProbability[i], digits: 6, into: &b) }
+            b.append(44)
+            if let t = riskTier[i] { b.append(contentsOf: tierNames[Int(t.rawValue)]) }
+            b.append(44)
             NumberFormat.appendFixed(predictedValue[i], digits: 2, into: &b); b.append(44)
             if segmentIndex[i] >= 0 { b.append(contentsOf: quotedSegments[Int(segmentIndex[i])]) }
             b.append(44)
-            b.append(contentsOf: quotedFlags[Int(flags[i].rawValue & 31)]); b.append(44)
+            b.append(contentsOf: quotedFlags[Int(flags[i].rawValue & 63)]); b.append(44)
             b.append(contentsOf: quotedActions[Int(actionIndex[i])]); b.append(44)
             reasons.removeAll(keepingCapacity: true)
             templateCopies.withUnsafeBufferPointer { appendReasons(i, separator: "; ", templates: $0, into: &reasons) }
-            CSVText.appendField(reasons, into: &b)
+            CSVText.appendField(reasons, into: &b); b.append(44)
+            if let l = lifecycle[i] { b.append(contentsOf: lifecycleNames[Int(l.rawValue)]) }
+            b.append(44)
+            if !probabilityAlive[i].isNaN { NumberFormat.appendFixed(probabilityAlive[i], digits: 6, into: &b) }
+            b.append(44)
+            if winbackRank[i] > 0 { b.append(contentsOf: String(winbackRank[i]).utf8) }
             b.append(10)
         }
         return b

@@ -7,17 +7,29 @@ import RetainNumerics
 
 /// Rows to score: named numeric columns (row-major, NaN = missing) and one customer id per row.
 /// Made from a `FeatureMatrix` built as of the scoring date, or from a prepared feature table.
+///
+/// The at-risk universe: `lifecycle` (from the matrix) when given, else a table's `in_universe`
+/// column (0 = outside, lifecycle unknown), else every row.
 public struct ScoringInput: Sendable {
     public var names: [String]
     public var customerIDs: [String]
     public var values: [Double]
+    /// Lifecycle of each row (empty: not known).
+    public var lifecycle: [Lifecycle]
+    /// Days since each row's last own activity (empty: not known; NaN: never).
+    public var ownRecencyDays: [Double]
     public var rowCount: Int { customerIDs.count }
 
-    public init(names: [String], customerIDs: [String], values: [Double]) {
+    public init(names: [String], customerIDs: [String], values: [Double], lifecycle: [Lifecycle] = [], ownRecencyDays: [Double] = []) {
+        precondition(lifecycle.isEmpty || lifecycle.count == customerIDs.count, "one lifecycle per row or none")
+        precondition(ownRecencyDays.isEmpty || ownRecencyDays.count == customerIDs.count, "one recency per row or none")
         self.names = names; self.customerIDs = customerIDs; self.values = values
+        self.lifecycle = lifecycle; self.ownRecencyDays = ownRecencyDays
     }
 
-    public init(_ m: FeatureMatrix) { self.init(names: m.names, customerIDs: m.customerIDs, values: m.values) }
+    public init(_ m: FeatureMatrix) {
+        self.init(names: m.names, customerIDs: m.customerIDs, values: m.values, lifecycle: m.lifecycle, ownRecencyDays: m.ownRecencyDays)
+    }
 
     /// A prepared table; rows without an id column are named by their 1-based row number.
     public init(_ t: FeatureTable) {
@@ -36,22 +48,26 @@ public struct ScoringInput: Sendable {
 }
 
 /// Settings of a scoring run (defaults follow DESIGN.md "Daily scoring and lists").
+///
+/// No cut-off depends on who else is scored: tiers and `at_risk` use the bundle's probability
+/// thresholds (or these), `high_value` the bundle's training-time value cut-off (or `highValueCut`).
 public struct ScoringOptions: Sendable {
-    /// Risk-tier cut-offs; `nil` = the bundle's thresholds.
+    /// Risk-tier cut-offs; `nil` = the bundle's thresholds. `at_risk` = in the universe and p ≥ high.
     public var highThreshold: Double?
     public var mediumThreshold: Double?
-    /// `at_risk` also for the `topFraction` riskiest customers (`nil` = the bundle's list rule); 0 turns it off.
-    public var topFraction: Double?
-    /// `high_value` = the top `highValueFraction` by value at stake (ties at the cut-off included; value > 0):
-    /// the CLV model's value when given, else the spend run-rate `aov_90d × purchase_frequency_per_30d`
-    /// (not discounted by the churn probability, so an at-risk customer can be high-value).
-    public var highValueFraction: Double = 0.1
+    /// `high_value` = value > 0 and value ≥ this; nil = the bundle's `value.highValueCut`.
+    public var highValueCut: Double?
+    /// Only for bundles without a value model (older ones): `high_value` = the top this fraction
+    /// of the scored batch, with a note saying so.
+    public var fallbackHighValueFraction: Double = 0.1
     /// `new` = tenure below this many days.
     public var newTenureDays: Double = 30
-    /// Lower bound on the churn probability in the simple CLV's expected lifespan (caps it at 1 / floor periods).
-    public var probabilityFloor: Double = 1.0 / 24
-    /// A fitted CLV model's value per customer (e.g. `retain clv --out`), used instead of the simple CLV where present.
+    /// A fitted CLV model's value per customer (e.g. `retain clv --out`), used instead of the bundle's value where present.
     public var clvValues: [String: Double]?
+    /// Each customer's value and P(alive) from the bundle's value model as of the scoring date
+    /// (`DailyScoring` fills it from the event log); a customer absent from it is valued 0.
+    /// Nil: the revenue rate from the table's `sum_purchase_90d` column (0 without it).
+    public var values: [String: ValueModel.Estimate]?
     /// Reasons per customer.
     public var reasonCount: Int = 3
 
@@ -61,29 +77,35 @@ public struct ScoringOptions: Sendable {
 /// One customer's score before the action rules run.
 public struct CustomerScore: Sendable, Equatable {
     public var customerID: String
-    public var churnProbability: Double
+    /// Nil outside the at-risk universe.
+    public var churnProbability: Double?
+    /// Empty outside the at-risk universe.
     public var riskTier: String
     public var predictedValue: Double
     public var segment: String
     public var flags: [String]
     public var reasons: [String]
     public var action: String = "none"
+    /// Lifecycle state name; empty when not known.
+    public var lifecycle: String = ""
+    public var probabilityAlive: Double? = nil
+    public var winbackRank: Int? = nil
+
+    /// Whether the customer was scored for churn (is in the at-risk universe).
+    public var inUniverse: Bool { churnProbability != nil }
 }
 
 /// Scores customers with a churn bundle (and optionally a segment bundle).
 ///
-/// Per row: churn probability = calibration(intercept + Σ coefficient × standardised feature);
-/// risk tier `high` (≥ high cut-off), `medium` (≥ medium), else `low`; predicted value (simple CLV
-/// below, or the given CLV model's value); segment = nearest centre of the segment bundle in its
-/// standardised space; flags `at_risk`, `high_value`, `detractor`, `promoter`, `new`; and reasons.
-///
-/// Simple CLV (until a CLV model is given):
-/// `value = aov_90d × purchase_frequency_per_30d × (horizon / 30) / max(p, floor)` where `p` is the
-/// churn probability over the model's horizon (so `1 / p` is the expected number of horizons the
-/// customer stays, geometric lifetime) and `floor` = 1/24 caps the lifespan at 24 horizons.
-/// Reading: average order value × purchases per month × expected lifetime in months. A missing
-/// `aov_90d` (no order in 90 days) or frequency counts as 0 (value 0); when the columns are
-/// absent from the input every value is 0.
+/// Per row of the at-risk universe: churn probability = calibration(intercept + Σ coefficient ×
+/// standardised feature); risk tier `high` (≥ high cut-off), `medium` (≥ medium), else `low`;
+/// `at_risk` = p ≥ high cut-off; reasons. Rows outside the universe (lapsed, churned, or a
+/// table's `in_universe` = 0) get no probability, tier or reasons. Every row: predicted value
+/// (``ValueModel``: from `options.values`, a CLV model's value, or for a table the revenue rate
+/// `sum_purchase_90d / 90 × horizon days`); segment = nearest centre of the segment bundle in its
+/// standardised space; flags `high_value` (value > 0 and ≥ the bundle's training cut-off),
+/// `detractor`, `promoter`, `new`, `win_back` (lapsed or churned with value > 0, ranked by
+/// P(alive) × value when the purchase model gives P(alive), else by own recency then value).
 public struct Scorer: Sendable {
     public let bundle: ModelBundle
     public let segments: SegmentBundle?
@@ -100,13 +122,15 @@ public struct Scorer: Sendable {
         /// One row per customer, actions not yet set (`ActionRules.apply(to:)`).
         public var batch: ScoreBatch
         public var drift: DriftReport?
+        /// Notes about the run (e.g. a bundle without a value model), each starting `note:`.
+        public var notes: [String] = []
     }
 
     /// Feature drift is measured on at most this many rows (every k-th row); the score's on all rows.
     public static let driftSampleRows = 100_000
 
     /// Every extra column the scorer reads when present (value, flags).
-    public static let extraColumns = ["aov_90d", "purchase_frequency_per_30d", "nps_last", "tenure_days"]
+    public static let extraColumns = ["sum_purchase_90d", "nps_last", "tenure_days", "in_universe"]
 
     /// Columns a prepared table needs (model and segment features) plus the optional extras.
     public func wantedColumns() -> [String] {
@@ -125,12 +149,14 @@ public struct Scorer: Sendable {
         let pass = try ScoringPass(scorer: self, names: input.names, expectedRows: n)
         // Rows in parallel blocks; each block's results are joined in order at the end.
         let block = 4096
-        let ids = input.customerIDs
+        let ids = input.customerIDs, lifecycle = input.lifecycle, recency = input.ownRecencyDays
         input.values.withUnsafeBufferPointer { xB in
             nonisolated(unsafe) let x = xB.baseAddress
             DispatchQueue.concurrentPerform(iterations: (n + block - 1) / block) { b in
                 let rows = (b * block)..<min(n, (b + 1) * block)
-                pass.score(block: b, x: x! + rows.lowerBound * p, rowCount: rows.count, ids: Array(ids[rows]), samplePosition: rows.lowerBound)
+                pass.score(block: b, x: x! + rows.lowerBound * p, rowCount: rows.count, ids: Array(ids[rows]), samplePosition: rows.lowerBound,
+                           lifecycle: lifecycle.isEmpty ? nil : Array(lifecycle[rows]),
+                           ownRecencyDays: recency.isEmpty ? nil : Array(recency[rows]))
             }
         }
         return pass.finish()
@@ -157,7 +183,7 @@ public struct Scorer: Sendable {
             box.pass = try ScoringPass(scorer: self, names: columns, expectedRows: plan.maximumRows)
         } body: { block in
             box.pass!.score(block: block.index, x: block.values.baseAddress!, rowCount: block.rowCount, ids: block.ids,
-                            samplePosition: block.linesBefore)
+                            samplePosition: block.linesBefore, lifecycle: nil, ownRecencyDays: nil)
         }
         return box.pass!.finish()
     }

@@ -124,6 +124,8 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
         case flag
         /// A risk tier.
         case tier
+        /// A lifecycle state in `lifecycle` or `not_lifecycle`.
+        case lifecycle = "lifecycle state"
     }
 
     /// Which rows of a training run an error is about.

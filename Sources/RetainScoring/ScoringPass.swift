@@ -5,14 +5,15 @@ import RetainIngest
 import RetainFeatures
 import RetainNumerics
 
-/// The per-row part of scoring, block by block: probability, value, segment, reasons and the
-/// flags that need no population cut-off. Blocks may arrive in any order and on several threads;
-/// `finish()` joins them in block order and applies the population cut-offs (`Scorer.score`).
+/// The per-row part of scoring, block by block: universe, probability, value, segment, reasons and
+/// flags. Blocks may arrive in any order and on several threads; `finish()` joins them in block
+/// order, sets tiers and the flags from the bundle's fixed cut-offs, and ranks the win-back candidates.
 final class ScoringPass: @unchecked Sendable {
     /// One block's results, `rows` long (reasons `rows × reasonCount`).
     struct BlockScores {
         var ids: [String] = []
-        var prob: [Double] = [], value: [Double] = [], stake: [Double] = []
+        var prob: [Double] = [], value: [Double] = [], alive: [Double] = [], recency: [Double] = []
+        var lifecycle: [Lifecycle?] = []
         var segment: [Int32] = [], flags: [ScoreFlags] = []
         var reasonCodes: [Int32] = [], reasonValues: [Double] = []
     }
@@ -22,7 +23,7 @@ final class ScoringPass: @unchecked Sendable {
     let q: Int
     let cols: [Int]
     let segCols: [Int]?
-    let aovCol: Int?, freqCol: Int?, npsCol: Int?, tenureCol: Int?
+    let sum90Col: Int?, npsCol: Int?, tenureCol: Int?, universeCol: Int?
     let trained: [BinnedDistribution?]
     /// Feature drift is counted on rows whose sample position is a multiple of this.
     let driftStride: Int
@@ -54,7 +55,7 @@ final class ScoringPass: @unchecked Sendable {
         cols = try columns(feats.map(\.name), model: scorer.modelName)
         segCols = try scorer.segments.map { try columns($0.features.map(\.name), model: scorer.modelName + " segments") }
         q = cols.count
-        aovCol = index["aov_90d"]; freqCol = index["purchase_frequency_per_30d"]
+        sum90Col = index["sum_purchase_90d"]; universeCol = index["in_universe"]
         npsCol = index["nps_last"]; tenureCol = index["tenure_days"]
         trained = bundle.trainingDistribution.map { td in
             let byName = Dictionary(td.features.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -89,18 +90,25 @@ final class ScoringPass: @unchecked Sendable {
     /// - Parameter samplePosition: The first row's position for the drift sample (rows at a multiple
     ///   of the stride are counted), so the sample does not depend on how the rows were cut.
     ///   - ids: The rows' customer ids; nil: numbered 1, 2, ... in file order by `finish()`.
-    func score(block: Int, x: UnsafePointer<Double>, rowCount n: Int, ids: [String]?, samplePosition: Int) {
+    ///   - lifecycle: The rows' lifecycle states (nil: not known; then a table's `in_universe`
+    ///     column, when present, tells who is outside the universe).
+    ///   - ownRecencyDays: Days since each row's last own activity (nil: not known).
+    func score(block: Int, x: UnsafePointer<Double>, rowCount n: Int, ids: [String]?, samplePosition: Int,
+               lifecycle: [Lifecycle]?, ownRecencyDays: [Double]?) {
         let bundle = scorer.bundle, options = scorer.options
         let r = options.reasonCount, p = width, q = q
         let intercept = bundle.intercept
-        let periods = Double(bundle.churn.horizonDays) / 30
-        let floor = options.probabilityFloor, newTenure = options.newTenureDays
-        let clv = options.clvValues
+        let horizonDays = bundle.value?.horizonDays ?? TimeUnit.month.convert(12, to: .day)
+        let minimumTenure = bundle.value?.minimumTenureDays ?? 90
+        let newTenure = options.newTenureDays
+        let clv = options.clvValues, estimates = options.values
         var out = BlockScores()
         out.ids = ids ?? []
-        out.prob = [Double](repeating: 0, count: n)
+        out.prob = [Double](repeating: .nan, count: n)
         out.value = [Double](repeating: 0, count: n)
-        out.stake = [Double](repeating: 0, count: n)
+        out.alive = [Double](repeating: .nan, count: n)
+        out.recency = ownRecencyDays ?? [Double](repeating: .nan, count: n)
+        out.lifecycle = lifecycle ?? [Lifecycle?](repeating: nil, count: n)
         out.segment = [Int32](repeating: -1, count: n)
         out.flags = [ScoreFlags](repeating: [], count: n)
         out.reasonCodes = [Int32](repeating: -1, count: n * r)
@@ -114,11 +122,41 @@ final class ScoringPass: @unchecked Sendable {
         // Class properties and the calibration in locals: no reference counting inside the row loop.
         let cols = cols, trained = trained, hasDrift = hasDrift, edgeStart = edgeStart, edgeCount = edgeCount, edgeFlat = edgeFlat
         let segCols = segCols, segments = scorer.segments
-        let aovCol = aovCol, freqCol = freqCol, npsCol = npsCol, tenureCol = tenureCol, driftStride = driftStride
+        let sum90Col = sum90Col, npsCol = npsCol, tenureCol = tenureCol, universeCol = universeCol, driftStride = driftStride
         let isotonic = bundle.calibrationMethod == "isotonic" ? bundle.isotonic : nil
         let platt = bundle.calibrationMethod == "platt" ? bundle.calibration : nil
         for row in 0..<n {
             let base = row * p
+            // Value and flags first: every row gets them, in the universe or not.
+            if let ids, let v = clv?[ids[row]] {
+                out.value[row] = v
+            } else if let estimates {
+                if let ids, let e = estimates[ids[row]] { out.value[row] = e.value; out.alive[row] = e.probabilityAlive }
+            } else if let c = sum90Col {
+                // Revenue rate on a table: the last 90 days' purchase value (the minimum tenure) over the horizon.
+                let v = x[base + c]
+                out.value[row] = v.isNaN ? 0 : v / max(90, minimumTenure) * horizonDays
+            }
+            var fl: ScoreFlags = []
+            if let c = npsCol {
+                let nps = x[base + c]
+                if !nps.isNaN { if nps <= 6 { fl.insert(.detractor) } else if nps >= 9 { fl.insert(.promoter) } }
+            }
+            if let c = tenureCol, x[base + c] < newTenure { fl.insert(.new) }
+            out.flags[row] = fl
+            if let sb = segments, let sc = segCols {
+                for (k, j) in sc.enumerated() { std[k] = sb.features[k].apply(x[base + j]) }
+                var bestS = -1, bestD = Double.infinity
+                for (s, centre) in sb.centres.enumerated() {
+                    var d = 0.0
+                    for k in 0..<std.count { let t = std[k] - centre[k]; d += t * t }
+                    if d < bestD { bestD = d; bestS = s }
+                }
+                out.segment[row] = Int32(bestS)
+            }
+            let inUniverse: Bool
+            if let lifecycle { inUniverse = lifecycle[row].inUniverse } else if let c = universeCol { inUniverse = x[base + c] != 0 } else { inUniverse = true }
+            guard inUniverse else { continue }  // no probability, tier, reasons or drift count
             var z = intercept
             var filled = 0
             if !trained.isEmpty && (samplePosition + row) % driftStride == 0 {
@@ -166,31 +204,6 @@ final class ScoringPass: @unchecked Sendable {
                 out.reasonCodes[row * r + j] = Int32(k * 2 + (above ? 1 : 0))
                 out.reasonValues[row * r + j] = rawValue
             }
-            if let ids, let v = clv?[ids[row]] {
-                out.value[row] = v; out.stake[row] = v
-            } else if let a = aovCol, let f = freqCol {
-                let aov = x[base + a], freq = x[base + f]
-                let rate = aov.isNaN || freq.isNaN ? 0 : aov * freq
-                out.value[row] = rate * periods / max(pr, floor)
-                out.stake[row] = rate
-            }
-            var fl: ScoreFlags = []
-            if let c = npsCol {
-                let nps = x[base + c]
-                if !nps.isNaN { if nps <= 6 { fl.insert(.detractor) } else if nps >= 9 { fl.insert(.promoter) } }
-            }
-            if let c = tenureCol, x[base + c] < newTenure { fl.insert(.new) }
-            out.flags[row] = fl
-            if let sb = segments, let sc = segCols {
-                for (k, j) in sc.enumerated() { std[k] = sb.features[k].apply(x[base + j]) }
-                var bestS = -1, bestD = Double.infinity
-                for (s, centre) in sb.centres.enumerated() {
-                    var d = 0.0
-                    for k in 0..<std.count { let t = std[k] - centre[k]; d += t * t }
-                    if d < bestD { bestD = d; bestS = s }
-                }
-                out.segment[row] = Int32(bestS)
-            }
         }
         lock.lock()
         blocks[block] = out
@@ -198,56 +211,86 @@ final class ScoringPass: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Joins the blocks in order, sets `at_risk` / `high_value` from the population cut-offs and the
-    /// tiers, and measures drift.
+    /// Joins the blocks in order; sets tiers, `at_risk` (universe and p ≥ the high cut-off) and
+    /// `high_value` (value > 0 and ≥ the bundle's training cut-off), flags and ranks the win-back
+    /// candidates, and measures drift on the universe.
     func finish() -> Scorer.Result {
         let bundle = scorer.bundle, options = scorer.options
         let parts = blocks.keys.sorted().map { blocks[$0]! }
         blocks = [:]
-        // The columns are joined in parallel (independent copies), then the two cut-offs and the
-        // score's drift are computed in parallel.
+        // The columns are joined in parallel (independent copies).
         let joins = Joined()
-        DispatchQueue.concurrentPerform(iterations: 8) { column in
+        DispatchQueue.concurrentPerform(iterations: 10) { column in
             switch column {
             case 0: joins.prob = Self.join(parts, \.prob)
             case 1: joins.ids = Self.join(parts, \.ids)
             case 2: joins.value = Self.join(parts, \.value)
-            case 3: joins.stake = Self.join(parts, \.stake)
+            case 3: joins.alive = Self.join(parts, \.alive)
             case 4: joins.segment = Self.join(parts, \.segment)
             case 5: joins.reasonCodes = Self.join(parts, \.reasonCodes)
             case 6: joins.reasonValues = Self.join(parts, \.reasonValues)
+            case 7: joins.recency = Self.join(parts, \.recency)
+            case 8: joins.lifecycle = Self.join(parts, \.lifecycle)
             default: joins.flags = Self.join(parts, \.flags)
             }
         }
-        let prob = joins.prob, stake = joins.stake
+        let prob = joins.prob, value = joins.value
         var flags = joins.flags
         let n = prob.count
         if joins.ids.count != n { joins.ids = (0..<n).map { String($0 + 1) } }  // no id column: row numbers
         let high = options.highThreshold ?? bundle.thresholds.high
         let medium = options.mediumThreshold ?? bundle.thresholds.medium
-        // Population cut-offs: top fraction of risk, top fraction of value.
-        let cuts = Cuts()
-        let driftCounts = driftCounts
-        DispatchQueue.concurrentPerform(iterations: 3) { task in
-            switch task {
-            case 0: cuts.risk = Scorer.topCut(prob, fraction: options.topFraction ?? bundle.thresholds.topFraction)
-            case 1: cuts.value = Scorer.topCut(stake, fraction: options.highValueFraction)
-            default: cuts.drift = Drift.report(bundle: bundle, featureCounts: driftCounts, scores: prob)
+        var notes: [String] = []
+        let valueCut: Double?
+        if let cut = options.highValueCut ?? bundle.value?.highValueCut {
+            valueCut = cut
+        } else {
+            valueCut = Scorer.topCut(value, fraction: options.fallbackHighValueFraction)
+            notes.append(String(format: "note: the model has no value model (trained before values were stored, or on a table), so high_value is the top %g %% of this run's values, which depends on who is scored; retrain to fix the cut-off.", 100 * options.fallbackHighValueFraction))
+        }
+        let drift = Drift.report(bundle: bundle, featureCounts: driftCounts, scores: prob.filter { !$0.isNaN })
+        var tiers = [RiskTier?](repeating: nil, count: n)
+        var candidates: [Int] = []
+        for row in 0..<n {
+            let pr = prob[row], v = value[row]
+            if v > 0, let vc = valueCut, v >= vc { flags[row].insert(.highValue) }
+            if !pr.isNaN {
+                if pr >= high { flags[row].insert(.atRisk) }
+                tiers[row] = pr >= high ? .high : pr >= medium ? .medium : .low
+            } else if let l = joins.lifecycle[row], l == .lapsed || l == .churned, v > 0 {
+                flags[row].insert(.winBack)
+                candidates.append(row)
             }
         }
-        let riskCut = cuts.risk, valueCut = cuts.value
-        var tiers = [RiskTier](repeating: .low, count: n)
-        for row in 0..<n {
-            let pr = prob[row], st = stake[row]
-            if pr >= high || (riskCut.map { pr >= $0 } ?? false) { flags[row].insert(.atRisk) }
-            if st > 0, let vc = valueCut, st >= vc { flags[row].insert(.highValue) }
-            tiers[row] = pr >= high ? .high : pr >= medium ? .medium : .low
-        }
-        let batch = ScoreBatch(customerIDs: joins.ids, churnProbability: prob, riskTier: tiers, predictedValue: joins.value,
+        let ranks = Self.winbackRanks(candidates, value: value, alive: joins.alive, recency: joins.recency, count: n)
+        let batch = ScoreBatch(customerIDs: joins.ids, churnProbability: prob, riskTier: tiers, predictedValue: value,
+                               lifecycle: joins.lifecycle, probabilityAlive: joins.alive, winbackRank: ranks,
                                segmentIndex: joins.segment, segmentNames: scorer.segments?.segments.map(\.name) ?? [], flags: flags,
                                reasonCount: options.reasonCount, reasonCodes: joins.reasonCodes, reasonValues: joins.reasonValues,
                                reasonTemplates: bundle.features.map { ReasonCodes.Template(feature: $0.name) })
-        return Scorer.Result(batch: batch, drift: cuts.drift)
+        return Scorer.Result(batch: batch, drift: drift, notes: notes)
+    }
+
+    /// Ranks 1…m of the win-back candidates (0 for everyone else): by P(alive) × value, highest
+    /// first, when every candidate has P(alive); else by own recency (most recent first; unknown
+    /// last), then value (highest first). Ties keep row order.
+    static func winbackRanks(_ candidates: [Int], value: [Double], alive: [Double], recency: [Double], count n: Int) -> [Int32] {
+        let byAlive = !candidates.isEmpty && candidates.allSatisfy { !alive[$0].isNaN }
+        let order = candidates.enumerated().sorted { a, b in
+            let i = a.element, j = b.element
+            if byAlive {
+                let x = alive[i] * value[i], y = alive[j] * value[j]
+                if x != y { return x > y }
+            } else {
+                let ri = recency[i].isNaN ? .infinity : recency[i], rj = recency[j].isNaN ? .infinity : recency[j]
+                if ri != rj { return ri < rj }
+                if value[i] != value[j] { return value[i] > value[j] }
+            }
+            return a.offset < b.offset
+        }
+        var ranks = [Int32](repeating: 0, count: n)
+        for (k, c) in order.enumerated() { ranks[c.element] = Int32(k + 1) }
+        return ranks
     }
 
     /// One column of every block, in block order.
@@ -260,12 +303,9 @@ final class ScoringPass: @unchecked Sendable {
 
     /// Results of the parallel steps of `finish()`; each field is written by one task.
     private final class Joined: @unchecked Sendable {
-        var prob: [Double] = [], ids: [String] = [], value: [Double] = [], stake: [Double] = []
+        var prob: [Double] = [], ids: [String] = [], value: [Double] = [], alive: [Double] = [], recency: [Double] = []
+        var lifecycle: [Lifecycle?] = []
         var segment: [Int32] = [], reasonCodes: [Int32] = [], reasonValues: [Double] = [], flags: [ScoreFlags] = []
-    }
-
-    private final class Cuts: @unchecked Sendable {
-        var risk: Double?, value: Double?, drift: DriftReport?
     }
 }
 

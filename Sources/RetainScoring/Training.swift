@@ -96,8 +96,14 @@ public enum Training {
         logger.info("\(message)")
         let trained = try TrainingPipeline.train(result.features, asOf: o.asOf, config: cfg, settings: settings,
                                                  createdAt: o.createdAt, toolVersion: o.toolVersion)
-        try ModelEnvelope.write(trained.bundle, to: o.out)
-        return EventsReport(bundle: trained.bundle, fitSeconds: trained.fitSeconds, model: o.out, warnings: trained.warnings)
+        // Value model (BG/NBD + Gamma-Gamma, else a revenue rate) and high-value cut-off as of the as-of date (ValueModel).
+        var bundle = trained.bundle
+        let value = ValueModel.fit(try ValueModel.readHistory(try o.input.reader(cfg, rejectsPath: nil), roles: cfg.roles, asOf: o.asOf))
+        bundle.value = value
+        let valueNote = String(format: "note: value: %@; high_value = value >= %.2f (top %g %% of %d customers as of the training date)",
+                               value.definition, value.highValueCut, 100 * value.highValueFraction, value.trainingCustomers)
+        try ModelEnvelope.write(bundle, to: o.out)
+        return EventsReport(bundle: bundle, fitSeconds: trained.fitSeconds, model: o.out, warnings: trained.warnings + [valueNote])
     }
 
     /// Fits a logistic regression on a prepared feature table and, with `out`, writes it as a churn model file.

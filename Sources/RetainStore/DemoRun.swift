@@ -61,13 +61,19 @@ public enum DemoRun {
         /// The chosen inverse penalty strength (nil: unpenalised).
         public var c: Double?
         public var segments: [Segment]
+        /// Scored customers per lifecycle state (`unknown` when not computed), the at-risk universe's
+        /// size, and how many lapsed or churned customers were flagged at risk (0 by construction).
+        public var lifecycle: [String: Int]
+        public var universe: Int
+        public var atRiskOutsideUniverse: Int
         public var lists: [List]
         public var files: Files
         /// Notes and warnings of the steps, in order, each with its `note:`/`warning:` prefix.
         public var warnings: [String]
 
         enum CodingKeys: String, CodingKey {
-            case sample, seconds, c, segments, lists, files, warnings
+            case sample, seconds, c, segments, lists, files, warnings, lifecycle, universe
+            case atRiskOutsideUniverse = "at_risk_outside_universe"
             case asOf = "as_of", holdoutAUC = "holdout_auc", baselineAUC = "baseline_auc", liftTopDecile = "lift_top_decile"
         }
 
@@ -80,6 +86,8 @@ public enum DemoRun {
                              + String(format: ", top-decile lift %.2f, C = ", liftTopDecile ?? .nan) + (c.map { "\($0)" } ?? "none"))
             }
             lines.append("  segments: " + segments.map { "\($0.name) \($0.size)" }.joined(separator: ", "))
+            lines.append("  lifecycle: " + lifecycle.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                         + "; at-risk universe \(universe); lapsed or churned flagged at risk: \(atRiskOutsideUniverse)")
             lines.append("  lists: " + (lists.isEmpty ? "none" : lists.map { "\($0.file) \($0.rows)" }.joined(separator: ", ")))
             lines.append("  files: \(files.features), \(files.churnModel), \(files.segmentModel), \(files.scores), \(files.history), \(files.lists)/")
             return lines.joined(separator: "\n")
@@ -128,17 +136,22 @@ public enum DemoRun {
                                    source: .events(input, rejectsPath: DailyRun.Options.rejectsPath(out: files.scores)))
         let scored = try DailyRun.run(DailyRun.Options(scoring: scoring, out: files.scores, db: files.history))
         if let drift = scored.drift?.warning { warnings.append("warning: " + drift) }
+        warnings += scored.notes
 
         logger.info("demo: export…")
         let history = try ScoreHistory(path: files.history, create: false)
         let attributes = CustomerAttributes(try Customers.read(path: customers))
         let manifest = try ListExport(attributes: attributes).write(from: history, date: o.asOf, to: files.lists)
+        let gone = try history.records(date: o.asOf).filter {
+            $0.flags.contains("at_risk") && ($0.lifecycle == "lapsed" || $0.lifecycle == "churned")
+        }.count
 
         let metrics = training.bundle.metrics
         return Report(
             sample: o.sample, asOf: o.asOf, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
             holdoutAUC: metrics?.auc, baselineAUC: metrics?.baselineAUC, liftTopDecile: metrics?.liftTopDecile, c: training.bundle.c,
             segments: segmentation.bundle.segments.map { Report.Segment(name: $0.name, size: $0.size) },
+            lifecycle: scored.lifecycle, universe: scored.universe, atRiskOutsideUniverse: gone,
             lists: manifest.lists.sorted { $0.file < $1.file }.map { Report.List(file: $0.file, rows: $0.rows) },
             files: files, warnings: warnings)
     }

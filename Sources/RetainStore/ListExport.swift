@@ -67,11 +67,14 @@ public struct ExportManifest: Sendable, Equatable, Codable {
 /// Writes the marketing lists of one scored day: one file per list plus `manifest.json`.
 ///
 /// Columns: `customer_id`, the customer attributes (when given; names that clash with a score
-/// column are skipped), `churn_probability`, `risk_tier`, `predicted_value`, `segment`, `action`,
-/// `reasons`. Rows in customer-id order. Every file is written atomically (temporary file in the
+/// column are skipped), `churn_probability` and `risk_tier` (empty outside the at-risk universe),
+/// `lifecycle` (empty when not known, e.g. days scored before lifecycles), `predicted_value`,
+/// `winback_rank` (empty for non-candidates), `segment`, `action`, `reasons`. Rows in customer-id
+/// order; the win-back list in win-back rank order. The at-risk list holds only customers in the
+/// at-risk universe. Every file is written atomically (temporary file in the
 /// same directory, fsync, rename) with mode 0600, since the lists hold personal data.
 public struct ListExport: Sendable {
-    /// Lists to write by name (see `ScoreList.resolve`); nil: at-risk, high-value and every action but `none`.
+    /// Lists to write by name (see `ScoreList.resolve`); nil: at-risk, high-value, win-back and every action but `none`.
     public var lists: [String]?
     /// Only customers who were not on the list on the previous scored day.
     public var newOnly: Bool
@@ -92,7 +95,7 @@ public struct ListExport: Sendable {
     }
 
     /// The score columns after `customer_id` and the attributes.
-    static let scoreColumns = ["churn_probability", "risk_tier", "predicted_value", "segment", "action", "reasons"]
+    static let scoreColumns = ["churn_probability", "risk_tier", "lifecycle", "predicted_value", "winback_rank", "segment", "action", "reasons"]
 
     /// Writes the lists of `date` from `history` into `directory` (created, mode 0700, if missing).
     ///
@@ -128,7 +131,10 @@ public struct ListExport: Sendable {
             let before = try previous.map {
                 try history.members(of: list, date: $0, records: previousRecords, margin: margin, threshold: threshold)
             } ?? []
-            let rows = records.indices.filter { members.contains(records[$0].customerID) && !before.contains(records[$0].customerID) }
+            var rows = records.indices.filter { members.contains(records[$0].customerID) && !before.contains(records[$0].customerID) }
+            if list == .winBack {
+                rows.sort { (records[$0].winbackRank ?? .max, $0) < (records[$1].winbackRank ?? .max, $1) }
+            }
             let data = Data(render(records, rows: rows, attributeNames: attributeNames))
             let file = "\(list.fileStem).\(format.rawValue)"
             try AtomicFile.write(data, to: (directory as NSString).appendingPathComponent(file), permissions: 0o600)
@@ -160,9 +166,11 @@ public struct ListExport: Sendable {
                 let attrs = attributes?.values[r.customerID] ?? empty
                 CSVText.appendField(r.customerID, into: &out)
                 for a in attributeNames { out.append(44); CSVText.appendField(attrs[a.offset], into: &out) }
-                out.append(44); Self.appendNumber(r.churnProbability, into: &out)
+                out.append(44); Self.appendNumber(r.churnProbability ?? .nan, into: &out)
                 out.append(44); CSVText.appendField(r.riskTier, into: &out)
+                out.append(44); CSVText.appendField(r.lifecycle, into: &out)
                 out.append(44); Self.appendNumber(r.predictedValue, into: &out)
+                out.append(44); if let k = r.winbackRank { out.append(contentsOf: String(k).utf8) }
                 out.append(44); CSVText.appendField(r.segment, into: &out)
                 out.append(44); CSVText.appendField(r.action, into: &out)
                 out.append(44); CSVText.appendField(r.reasons.joined(separator: "; "), into: &out)
@@ -174,9 +182,11 @@ public struct ListExport: Sendable {
                 let attrs = attributes?.values[r.customerID] ?? empty
                 put("{\"customer_id\":"); put(Self.jsonString(r.customerID))
                 for a in attributeNames { put(","); put(Self.jsonString(a.element)); put(":"); put(Self.jsonString(attrs[a.offset])) }
-                put(",\"churn_probability\":"); Self.appendJSONNumber(r.churnProbability, into: &out)
+                put(",\"churn_probability\":"); Self.appendJSONNumber(r.churnProbability ?? .nan, into: &out)
                 put(",\"risk_tier\":"); put(Self.jsonString(r.riskTier))
+                put(",\"lifecycle\":"); put(Self.jsonString(r.lifecycle))
                 put(",\"predicted_value\":"); Self.appendJSONNumber(r.predictedValue, into: &out)
+                put(",\"winback_rank\":"); put(r.winbackRank.map(String.init) ?? "null")
                 put(",\"segment\":"); put(Self.jsonString(r.segment))
                 put(",\"action\":"); put(Self.jsonString(r.action))
                 put(",\"reasons\":["); put(r.reasons.map(Self.jsonString).joined(separator: ",")); put("]}\n")

@@ -79,7 +79,7 @@ extension ScoreHistory {
             let after = list == .atRisk ? atRiskB : Set(b.lazy.filter(list.contains).map(\.customerID))
             let kind: String
             switch list {
-            case .atRisk, .highValue: kind = "flag"
+            case .atRisk, .highValue, .winBack: kind = "flag"
             case .action: kind = "action"
             case .segment: kind = "segment"
             }
@@ -124,11 +124,12 @@ extension ScoreHistory {
             }
             on = next
         }
-        return on
+        // Only the at-risk universe (a customer without a probability is never a candidate above).
+        return on.subtracting(records.lazy.filter { !$0.inUniverse }.map(\.customerID))
     }
 
     private func inferredThreshold(_ records: [ScoreRecord]) -> Double? {
-        records.lazy.filter { $0.flags.contains("at_risk") }.map(\.churnProbability).min()
+        records.lazy.filter { $0.flags.contains("at_risk") }.compactMap(\.churnProbability).min()
     }
 
     private func inferredThreshold(date: String) throws -> Double? {

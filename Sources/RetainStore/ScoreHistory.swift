@@ -13,12 +13,19 @@ import RetainScoring
 /// refused, and so is a damaged one (`PRAGMA quick_check`). Readers open it read-only
 /// (``init(readingFrom:)``) and never create, migrate or change the file.
 ///
-/// Schema v1:
+/// Schema v2:
 ///
 ///     scores(date, customer_id, model_id, churn_probability, risk_tier, predicted_value,
-///            segment, flags, action, reasons)      PRIMARY KEY (date, customer_id), WITHOUT ROWID
+///            segment, flags, action, reasons, lifecycle, p_alive, winback_rank)
+///                                                  PRIMARY KEY (date, customer_id), WITHOUT ROWID
 ///     scores_by_customer ON scores(customer_id, date)
 ///     runs(date PRIMARY KEY, model_id, rows, written_at)   one row per scored day
+///
+/// `churn_probability` and `risk_tier` are NULL for a customer outside the at-risk universe;
+/// `lifecycle` NULL when not known, `p_alive` without a purchase model, `winback_rank` for a
+/// customer who is no win-back candidate. Version 1 (before lifecycles) lacked the last three
+/// columns and required a probability and tier; a writer migrates it to 2 (keeping every row,
+/// the new columns NULL), a reader reads it as it is.
 ///
 /// `flags` and `reasons` are stored as text joined by U+001F (unit separator), which no flag or
 /// reason contains.
@@ -33,13 +40,15 @@ import RetainScoring
 /// Not thread-safe: use one instance per thread.
 public final class ScoreHistory {
     /// The schema version this build writes and reads.
-    public static let schemaVersion: Int32 = 1
+    public static let schemaVersion: Int32 = 2
     /// Separator for the `flags` and `reasons` columns.
     static let separator = "\u{1F}"
 
     /// The database file.
     public let path: String
     private let db: SQLiteDatabase
+    /// The file's schema version after opening (a read-only open of a v1 file stays 1).
+    private var version: Int32 = 0
 
     /// Test hook: throw `injectedFailure` after this many inserts, inside the transaction.
     var failAfterInserts: Int?
@@ -78,6 +87,7 @@ public final class ScoreHistory {
                 db = try SQLiteDatabase(path: path, mode: .readOnly)
                 db.setBusyTimeout(milliseconds: busyTimeout)
                 try Self.checkReadable(db, path: path)
+                version = try db.userVersion()
             } else {
                 try Self.createOwnerOnly(path: path)
                 db = try SQLiteDatabase(path: path, mode: .readWrite(create: true))
@@ -90,7 +100,8 @@ public final class ScoreHistory {
                 try db.execute("PRAGMA journal_mode = WAL")
                 try db.execute("PRAGMA synchronous = FULL")
                 try db.execute("PRAGMA cache_size = -65536")  // 64 MiB: a million-row day's index pages stay in memory
-                try db.migrate([Self.migrate0to1])
+                try db.migrate([Self.migrate0to1, Self.migrate1to2])
+                self.version = try db.userVersion()
             }
         } catch {
             throw Self.storeError(error, path: path)
@@ -168,6 +179,34 @@ public final class ScoreHistory {
             """)
     }
 
+    /// Version 1 → 2: probability and tier may be NULL (outside the at-risk universe); adds
+    /// `lifecycle`, `p_alive` and `winback_rank` (NULL for the rows already there).
+    private static func migrate1to2(_ db: SQLiteDatabase) throws {
+        try db.execute("""
+            CREATE TABLE scores_v2 (
+                date TEXT NOT NULL,
+                customer_id TEXT NOT NULL,
+                model_id TEXT NOT NULL,
+                churn_probability REAL,
+                risk_tier TEXT,
+                predicted_value REAL NOT NULL,
+                segment TEXT NOT NULL,
+                flags TEXT NOT NULL,
+                action TEXT NOT NULL,
+                reasons TEXT NOT NULL,
+                lifecycle TEXT,
+                p_alive REAL,
+                winback_rank INTEGER,
+                PRIMARY KEY (date, customer_id)
+            ) WITHOUT ROWID;
+            INSERT INTO scores_v2 (date, customer_id, model_id, churn_probability, risk_tier, predicted_value, segment, flags, action, reasons)
+                SELECT date, customer_id, model_id, churn_probability, risk_tier, predicted_value, segment, flags, action, reasons FROM scores;
+            DROP TABLE scores;
+            ALTER TABLE scores_v2 RENAME TO scores;
+            CREATE INDEX IF NOT EXISTS scores_by_customer ON scores(customer_id, date);
+            """)
+    }
+
     // MARK: Writing
 
     /// Writes one scored day, replacing any earlier scores of that day, in one transaction.
@@ -195,20 +234,24 @@ public final class ScoreHistory {
                 try db.run("DELETE FROM runs WHERE date = ?", [date])
                 let insert = try db.prepare("""
                     INSERT INTO scores (date, customer_id, model_id, churn_probability, risk_tier, predicted_value,
-                                        segment, flags, action, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                        segment, flags, action, reasons, lifecycle, p_alive, winback_rank)
+                    VALUES (?1, ?2, ?3, ?4, NULLIF(?5, ''), ?6, ?7, ?8, ?9, ?10, NULLIF(?11, ''), ?12, ?13)
                     """)
                 insert.bind(date, at: 1)
                 insert.bind(modelID, at: 3)
                 for (i, r) in records.enumerated() {
                     if let n = failAfterInserts, i >= n { throw StoreError.injectedFailure }
                     insert.bind(r.customerID, at: 2)
-                    insert.bind(r.churnProbability, at: 4)
+                    insert.bind(r.churnProbability ?? .nan, at: 4)  // SQLite stores NaN as NULL
                     insert.bind(r.riskTier, at: 5)
                     insert.bind(r.predictedValue, at: 6)
                     insert.bind(r.segment, at: 7)
                     insert.bind(r.flags.joined(separator: Self.separator), at: 8)
                     insert.bind(r.action, at: 9)
                     insert.bind(r.reasons.joined(separator: Self.separator), at: 10)
+                    insert.bind(r.lifecycle, at: 11)
+                    insert.bind(r.probabilityAlive ?? .nan, at: 12)
+                    insert.bind(r.winbackRank.map(Double.init) ?? .nan, at: 13)
                     do {
                         _ = try insert.step()
                     } catch let e as IOError where e.isConstraintViolation {
@@ -267,7 +310,7 @@ public final class ScoreHistory {
     /// whether each carries the `at_risk` flag (the hysteresis walk's input).
     func atRiskCandidates(date: String, minimum: Double) throws -> [(customer: String, probability: Double, flagged: Bool)] {
         var out: [(String, Double, Bool)] = []
-        let sql = "SELECT customer_id, churn_probability, flags FROM scores WHERE date = ?1 AND (churn_probability >= ?2 OR flags LIKE '%at_risk%')"
+        let sql = "SELECT customer_id, churn_probability, flags FROM scores WHERE date = ?1 AND churn_probability IS NOT NULL AND (churn_probability >= ?2 OR flags LIKE '%at_risk%')"
         try guarded {
             let s = try db.prepare(sql)
             s.bind(date, at: 1)
@@ -282,16 +325,20 @@ public final class ScoreHistory {
 
     private func select(where condition: String, order: String, _ args: [String]) throws -> [ScoreRecord] {
         var out: [ScoreRecord] = []
+        // A version-1 file (read-only open) has no lifecycle, p_alive or winback_rank columns.
+        let newer = version >= 2 ? "lifecycle, p_alive, winback_rank" : "NULL, NULL, NULL"
         let sql = """
-            SELECT customer_id, date, model_id, churn_probability, risk_tier, predicted_value, segment, flags, action, reasons
+            SELECT customer_id, date, model_id, churn_probability, risk_tier, predicted_value, segment, flags, action, reasons, \(newer)
             FROM scores WHERE \(condition) ORDER BY \(order)
             """
         try query(sql, args) { s in
             out.append(ScoreRecord(
                 customerID: s.text(0), date: s.text(1), modelID: s.text(2),
-                churnProbability: s.double(3), riskTier: s.text(4),
+                churnProbability: s.type(3) == .null ? nil : s.double(3), riskTier: s.text(4),
                 predictedValue: s.double(5), segment: s.text(6),
-                flags: Self.list(s.text(7)), action: s.text(8), reasons: Self.list(s.text(9))))
+                flags: Self.list(s.text(7)), action: s.text(8), reasons: Self.list(s.text(9)),
+                lifecycle: s.text(10), probabilityAlive: s.type(11) == .null ? nil : s.double(11),
+                winbackRank: s.type(12) == .null ? nil : Int(s.int32(12))))
         }
         return out
     }

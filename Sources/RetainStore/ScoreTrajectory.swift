@@ -14,23 +14,35 @@ public struct ScoreTrajectory: Sendable, Equatable, Encodable {
     }
 
     struct Point: Encodable {
-        let date: String, churnProbability: Double, riskTier: String, segment: String, action: String
-        let modelID: String, reasons: [String]
+        let date: String, churnProbability: Double?, riskTier: String, segment: String, action: String
+        let modelID: String, reasons: [String], lifecycle: String
         enum CodingKeys: String, CodingKey {
-            case date, segment, action, reasons
+            case date, segment, action, reasons, lifecycle
             case churnProbability = "churn_probability", riskTier = "risk_tier", modelID = "model_id"
+        }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(date, forKey: .date)
+            try c.encode(churnProbability, forKey: .churnProbability)  // null outside the at-risk universe
+            try c.encode(riskTier, forKey: .riskTier)
+            try c.encode(lifecycle, forKey: .lifecycle)
+            try c.encode(segment, forKey: .segment)
+            try c.encode(action, forKey: .action)
+            try c.encode(modelID, forKey: .modelID)
+            try c.encode(reasons, forKey: .reasons)
         }
     }
 
     enum CodingKeys: String, CodingKey { case scores; case customerID = "customer_id" }
 
-    /// `customer_id` and `scores`: date, churn_probability, risk_tier, segment, action, model_id, reasons.
+    /// `customer_id` and `scores`: date, churn_probability (null outside the at-risk universe), risk_tier,
+    /// lifecycle (empty when not known), segment, action, model_id, reasons.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(customerID, forKey: .customerID)
         try c.encode(records.map {
             Point(date: $0.date, churnProbability: $0.churnProbability, riskTier: $0.riskTier, segment: $0.segment,
-                  action: $0.action, modelID: $0.modelID, reasons: $0.reasons)
+                  action: $0.action, modelID: $0.modelID, reasons: $0.reasons, lifecycle: $0.lifecycle)
         }, forKey: .scores)
     }
 }

@@ -41,7 +41,7 @@ struct HistoryCommand: AdvisedCommand {
         }
         print("date        probability  tier    segment               action")
         for r in trajectory.records {
-            print("\(Console.pad(r.date, 10))  \(Console.num(r.churnProbability, width: 11, digits: 4))  \(Console.pad(r.riskTier, 6))  \(Console.pad(r.segment.isEmpty ? "—" : r.segment, 20))  \(r.action)")
+            print("\(Console.pad(r.date, 10))  \((r.churnProbability.map { Console.num($0, width: 11, digits: 4) } ?? Console.pad("—", 11, right: true)))  \(Console.pad(r.riskTier, 6))  \(Console.pad(r.segment.isEmpty ? "—" : r.segment, 20))  \(r.action)")
         }
     }
 }

@@ -84,10 +84,10 @@ final class ExportCLITests: XCTestCase {
                                "--out", out.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        XCTAssertEqual(files, ["action-personal_outreach.csv", "action-win_back_offer.csv", "at-risk.csv", "high-value.csv", "manifest.json"])
+        XCTAssertEqual(files, ["action-personal_outreach.csv", "action-win_back_offer.csv", "at-risk.csv", "high-value.csv", "manifest.json", "win-back.csv"])
         let atRisk = try String(contentsOf: out.appendingPathComponent("at-risk.csv"), encoding: .utf8)
-        XCTAssertEqual(atRisk.split(separator: "\n").first, "customer_id,email,plan,churn_probability,risk_tier,predicted_value,segment,action,reasons")
-        XCTAssertTrue(atRisk.contains("\na,a@example.org,pro,0.8,high,300.0,At risk,personal_outreach,sessions down 70%\n"), atRisk)
+        XCTAssertEqual(atRisk.split(separator: "\n").first, "customer_id,email,plan,churn_probability,risk_tier,lifecycle,predicted_value,winback_rank,segment,action,reasons")
+        XCTAssertTrue(atRisk.contains("\na,a@example.org,pro,0.8,high,,300.0,,At risk,personal_outreach,sessions down 70%\n"), atRisk)
         for f in files {
             let mode = try FileManager.default.attributesOfItem(atPath: out.appendingPathComponent(f).path)[.posixPermissions] as? Int
             XCTAssertEqual(mode, 0o600, f)
@@ -113,7 +113,7 @@ final class ExportCLITests: XCTestCase {
         let out = dir.appendingPathComponent("x").path
         let list = try runRetain(["export", "--db", db, "--date", "2025-10-02", "--list", "vip", "--out", out])
         XCTAssertEqual(list.status, 64)
-        XCTAssertTrue(list.stderr.contains("unknown list 'vip'. Valid lists: at-risk, high-value, personal_outreach, win_back_offer, At risk."), list.stderr)
+        XCTAssertTrue(list.stderr.contains("unknown list 'vip'. Valid lists: at-risk, high-value, win-back, personal_outreach, win_back_offer, At risk."), list.stderr)
         let date = try runRetain(["export", "--db", db, "--date", "2025-12-24", "--out", out])
         XCTAssertEqual(date.status, 64)
         XCTAssertTrue(date.stderr.contains("Scored dates: 2025-10-01, 2025-10-02."), date.stderr)

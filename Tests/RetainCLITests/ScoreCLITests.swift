@@ -6,7 +6,7 @@ final class ScoreCLITests: XCTestCase {
     static let sample = root.appendingPathComponent("datasets/sample")
     static let churn = root.appendingPathComponent("models/sample-churn.json").path
     static let segments = root.appendingPathComponent("models/sample-segments.json").path
-    static let knownActions: Set<String> = ["personal_outreach", "win_back_offer", "service_recovery", "loyalty_reward", "referral_invitation", "none"]
+    static let knownActions: Set<String> = ["personal_outreach", "save_offer", "win_back_offer", "service_recovery", "loyalty_reward", "referral_invite", "none"]
     var dir: URL!
 
     override func setUpWithError() throws {
@@ -46,19 +46,26 @@ final class ScoreCLITests: XCTestCase {
         let customers = try XCTUnwrap(j["customers"] as? Int)
         XCTAssertGreaterThan(customers, 1000)
         let tiers = try XCTUnwrap(j["tiers"] as? [String: Int])
-        XCTAssertEqual(tiers.values.reduce(0, +), customers)
+        XCTAssertEqual(tiers.values.reduce(0, +), try XCTUnwrap(j["universe"] as? Int))
 
         let text = try String(contentsOfFile: out, encoding: .utf8)
         var lines = text.split(separator: "\n")
-        XCTAssertEqual(String(lines.removeFirst()), "customer_id,churn_probability,risk_tier,predicted_value,segment,flags,action,reasons")
+        XCTAssertEqual(String(lines.removeFirst()), "customer_id,churn_probability,risk_tier,predicted_value,segment,flags,action,reasons,lifecycle,p_alive,winback_rank")
         XCTAssertEqual(lines.count, customers)
         var atRisk = 0, segmentNames = Set<String>()
         for line in lines {
             let f = fields(line)
-            XCTAssertEqual(f.count, 8, String(line))
-            let p = try XCTUnwrap(Double(f[1]))
-            XCTAssertTrue((0...1).contains(p), String(line))
-            XCTAssertTrue(["high", "medium", "low"].contains(f[2]))
+            XCTAssertEqual(f.count, 11, String(line))
+            if f[1].isEmpty {
+                // Outside the at-risk universe: no tier, never at risk.
+                XCTAssertTrue(["lapsed", "churned"].contains(f[8]), String(line))
+                XCTAssertEqual(f[2], "", String(line))
+                XCTAssertFalse(f[5].split(separator: ";").contains("at_risk"), String(line))
+            } else {
+                let p = try XCTUnwrap(Double(f[1]))
+                XCTAssertTrue((0...1).contains(p), String(line))
+                XCTAssertTrue(["high", "medium", "low"].contains(f[2]))
+            }
             XCTAssertTrue(Self.knownActions.contains(f[6]), f[6])
             segmentNames.insert(f[4])
             if f[5].split(separator: ";").contains("at_risk") { atRisk += 1 }

@@ -12,14 +12,48 @@ final class ActionRulesTests: XCTestCase {
         CustomerScore(customerID: "c", churnProbability: p, riskTier: tier, predictedValue: value, segment: segment, flags: flags, reasons: [])
     }
 
-    func testDefaultRulesFollowTheDesign() {
+    /// A customer outside the at-risk universe: no probability or tier, a lifecycle.
+    func outside(_ flags: [String], lifecycle: String, value: Double = 10) -> CustomerScore {
+        CustomerScore(customerID: "c", churnProbability: nil, riskTier: "", predictedValue: value, segment: "", flags: flags, reasons: [],
+                      lifecycle: lifecycle)
+    }
+
+    func testDefaultRulesGiveEachActionToWhomItIsMeantFor() {
         let r = ActionRules.defaults
         XCTAssertEqual(r.action(for: customer(["at_risk", "high_value"])), "personal_outreach")
-        XCTAssertEqual(r.action(for: customer(["at_risk", "detractor"])), "win_back_offer")
+        XCTAssertEqual(r.action(for: customer(["at_risk", "detractor"])), "save_offer")
         XCTAssertEqual(r.action(for: customer(["detractor", "high_value"])), "service_recovery")
         XCTAssertEqual(r.action(for: customer(["high_value", "promoter"])), "loyalty_reward")
-        XCTAssertEqual(r.action(for: customer(["promoter"])), "referral_invitation")
+        XCTAssertEqual(r.action(for: customer(["promoter"])), "referral_invite")
         XCTAssertEqual(r.action(for: customer(["new"])), "none")
+        // Outside the universe: win-back for lapsed / churned candidates, nothing meant for current customers.
+        XCTAssertEqual(r.action(for: outside(["win_back", "high_value", "detractor"], lifecycle: "lapsed")), "win_back_offer")
+        XCTAssertEqual(r.action(for: outside(["win_back", "promoter"], lifecycle: "churned")), "win_back_offer")
+        XCTAssertEqual(r.action(for: outside(["detractor", "high_value", "promoter"], lifecycle: "churned", value: 0)), "none")
+        XCTAssertEqual(r.action(for: outside(["detractor"], lifecycle: "")), "none")
+    }
+
+    func testLifecycleConditionsMatchNamedStatesAndNeverAnUnknownOne() throws {
+        let rules = try ActionRules.parse("""
+            rules:
+              - action: gone
+                when: { lifecycle: [lapsed, churned] }
+              - action: current
+                when: { not_lifecycle: [new], in_universe: true }
+              - action: outside
+                when: { in_universe: false }
+            """)
+        XCTAssertEqual(rules.action(for: outside([], lifecycle: "lapsed")), "gone")
+        XCTAssertEqual(rules.action(for: outside([], lifecycle: "")), "outside")
+        var c = customer([]); c.lifecycle = "active"
+        XCTAssertEqual(rules.action(for: c), "current")
+        c.lifecycle = "new"
+        XCTAssertEqual(rules.action(for: c), "none")
+        c.lifecycle = ""
+        XCTAssertEqual(rules.action(for: c), "current")
+        XCTAssertThrowsError(try ActionRules.parse("rules:\n  - action: x\n    when: { lifecycle: [dormant] }\n", path: "r.yaml")) { e in
+            XCTAssertEqual("\(e)", "r.yaml, rule 1 (action 'x'): unknown lifecycle state 'dormant'. Valid: new, active, reactivated, lapsed, churned.")
+        }
     }
 
     func testFirstMatchingRuleWins() {
@@ -72,7 +106,7 @@ final class ActionRulesValidationTests: XCTestCase {
     func testMisspeltConditionKeyIsAnErrorInsteadOfMatchingEveryone() {
         let yaml = "rules:\n  - action: call\n    when: { flag: [at_risk] }\n"
         XCTAssertThrowsError(try ActionRules.parse(yaml, path: "r.yaml")) { e in
-            XCTAssertEqual("\(e)", "r.yaml, rule 1 (action 'call'): unknown key 'flag'. Valid: flags, not_flags, tier, segment, min_probability, min_value.")
+            XCTAssertEqual("\(e)", "r.yaml, rule 1 (action 'call'): unknown key 'flag'. Valid: flags, not_flags, tier, segment, min_probability, min_value, lifecycle, not_lifecycle, in_universe.")
         }
     }
 

@@ -92,7 +92,10 @@ final class DailyScoringTests: XCTestCase {
                                    source: .table(path: try table(), idColumn: "customer_id"))
         let report = ScoreReport(try scoring.run(), date: "2025-12-01", seconds: 1.5, out: "s.csv", db: "h.db")
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: try RetainJSON.encoder().encode(report)) as? [String: Any])
-        XCTAssertEqual(Set(json.keys), ["customers", "tiers", "actions", "flags", "drift", "seconds", "model", "as_of", "out"])
+        XCTAssertEqual(Set(json.keys), ["customers", "tiers", "actions", "flags", "drift", "seconds", "model", "as_of", "out",
+                                        "lifecycle", "universe", "win_back", "notes"])
+        XCTAssertEqual(json["lifecycle"] as? [String: Int], ["unknown": 2])
+        XCTAssertEqual(json["universe"] as? Int, 2)
         XCTAssertTrue(json["drift"] is NSNull)
         XCTAssertEqual(json["as_of"] as? String, "2025-12-01")
     }

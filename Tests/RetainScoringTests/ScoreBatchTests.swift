@@ -13,14 +13,17 @@ final class ScoreBatchTests: XCTestCase {
     func randomBatch(_ n: Int, seed: UInt64) -> ScoreBatch {
         var g = SeededGenerator(seed: seed)
         let tiers = RiskTier.allCases
+        // Every 5th customer is outside the universe: no probability or tier.
+        let lifecycle: [Lifecycle?] = (0..<n).map { _ in let k = g.below(6); return k == 5 ? nil : Lifecycle.allCases[k] }
         return ScoreBatch(
             customerIDs: (0..<n).map { "c\($0)" },
-            churnProbability: (0..<n).map { _ in g.nextUnit() },
-            riskTier: (0..<n).map { _ in tiers[g.below(3)] },
+            churnProbability: (0..<n).map { $0 % 5 == 4 ? .nan : g.nextUnit() },
+            riskTier: (0..<n).map { $0 % 5 == 4 ? nil : tiers[g.below(3)] },
             predictedValue: (0..<n).map { _ in 500 * g.nextUnit() },
+            lifecycle: lifecycle,
             segmentIndex: (0..<n).map { _ in Int32(g.below(4)) - 1 },
             segmentNames: ["loyal", "fading", "new blood"],
-            flags: (0..<n).map { _ in ScoreFlags(rawValue: UInt8(g.below(32))) },
+            flags: (0..<n).map { _ in ScoreFlags(rawValue: UInt8(g.below(64))) },
             reasonCount: 0, reasonCodes: [], reasonValues: [], reasonTemplates: [])
     }
 
@@ -37,6 +40,12 @@ final class ScoreBatchTests: XCTestCase {
                 when: { segment: [""], flags: [promoter] }
               - action: low_tier
                 when: { tier: [low], not_flags: [detractor, no_such_flag] }
+              - action: gone
+                when: { lifecycle: [lapsed, churned], flags: [win_back] }
+              - action: outside_not_new
+                when: { in_universe: false, not_lifecycle: [new] }
+              - action: current
+                when: { in_universe: true, lifecycle: [active, reactivated], flags: [promoter] }
               - action: rich
                 when: { min_value: 400 }
             """
@@ -63,7 +72,10 @@ final class ScoreBatchTests: XCTestCase {
     }
 
     func testCSVFormatsEachColumnAndQuotesWhereNeeded() throws {
-        let scorer = Scorer(bundle: HandModel.bundle())
+        var options = ScoringOptions()
+        options.values = ["a,1": .init(value: 100.005, probabilityAlive: 0.25)]
+        options.highValueCut = 100
+        let scorer = Scorer(bundle: HandModel.bundle(), options: options)
         let input = ScoringInput(names: HandModel.names, customerIDs: ["a,1", "b"],
                                  values: [64, 0.2, 3, 4, 50, 2, 400, /* b */ 10, 1, 1, 8, 0, 0, 10])
         var r = try scorer.score(input)
@@ -72,11 +84,11 @@ final class ScoreBatchTests: XCTestCase {
         let text = String(decoding: pieces.joined(), as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         XCTAssertEqual(lines.count, 4)
-        XCTAssertEqual(String(lines[0]), "customer_id,churn_probability,risk_tier,predicted_value,segment,flags,action,reasons")
-        // p = 1 / (1 + e^-9) = 0.999876605...; value = 50 × 2 × 1 / p.
+        XCTAssertEqual(String(lines[0]), "customer_id,churn_probability,risk_tier,predicted_value,segment,flags,action,reasons,lifecycle,p_alive,winback_rank")
+        // p = 1 / (1 + e^-9) = 0.999876605...; value and P(alive) as given; b has no value (0).
         XCTAssertEqual(String(lines[1]), "\"a,1\",0.999877,high,100.01,,at_risk;high_value;detractor,personal_outreach,"
-                       + "no purchase in 64 days; logins down 80% vs previous month; 3 support tickets in 30 days")
-        XCTAssertEqual(String(lines[2]), "b,0.500000,medium,0.00,,new,none,")
+                       + "no purchase in 64 days; logins down 80% vs previous month; 3 support tickets in 30 days,,0.250000,")
+        XCTAssertEqual(String(lines[2]), "b,0.500000,medium,0.00,,new,none,,,,")
         XCTAssertEqual(lines[3], "")
         XCTAssertEqual(r.batch.records(date: "2025-12-01", modelID: "m").map(\.reasons), r.batch.scores.map(\.reasons))
     }

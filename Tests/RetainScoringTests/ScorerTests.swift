@@ -42,30 +42,136 @@ final class ScorerTests: XCTestCase {
         let scorer = Scorer(bundle: HandModel.bundle())
         // z = 1*(64-10)/10 - 1*(0.2-1)/0.5 + 0.5*(3-1)/1 - 0.5*(4-8)/2 = 5.4 + 1.6 + 1 + 1 = 9
         let r = try scorer.score(input([("a", [64, 0.2, 3, 4, 50, 2, 400]), ("b", [10, 1, 1, 8, 0, 0, 10])]))
-        XCTAssertEqual(r.batch[0].churnProbability, 1 / (1 + exp(-9)), accuracy: 1e-12)
-        XCTAssertEqual(r.batch[1].churnProbability, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(r.batch[0].churnProbability), 1 / (1 + exp(-9)), accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(r.batch[1].churnProbability), 0.5, accuracy: 1e-12)
         XCTAssertEqual(r.batch[0].riskTier, "high")
         XCTAssertEqual(r.batch[1].riskTier, "medium")
-        XCTAssertEqual(r.batch[0].flags, ["at_risk", "high_value", "detractor"])
+        // No sum_purchase_90d column and no value model: value 0, so nobody is high_value.
+        XCTAssertEqual(r.batch[0].flags, ["at_risk", "detractor"])
         XCTAssertEqual(r.batch[1].flags, ["new"])
     }
 
-    func testSimpleCLVIsOrderValueTimesFrequencyOverFlooredChurnProbability() throws {
-        let scorer = Scorer(bundle: HandModel.bundle())
-        let r = try scorer.score(input([("a", [10, 1, 1, 8, 50, 2, 400]), ("b", [64, 0.2, 3, 4, 50, 2, 400])]))
-        XCTAssertEqual(r.batch[0].predictedValue, 50 * 2 / 0.5, accuracy: 1e-9)
-        XCTAssertEqual(r.batch[1].predictedValue, 50 * 2 / r.batch[1].churnProbability, accuracy: 1e-6)
+    /// Rows of the hand model with a lifecycle: the universe gets a probability, the others none.
+    func testOnlyTheUniverseGetsAProbabilityTierAndAtRisk() throws {
+        let risky: [Double] = [64, 0.2, 3, 4, 50, 2, 400]  // p = σ(9), far above the high cut-off
+        let m = FeatureMatrix(names: HandModel.names, customerIDs: ["n", "a", "r", "l", "c"], asOf: [Double](repeating: 0, count: 5),
+                              values: Array([[Double]](repeating: risky, count: 5).joined()),
+                              lifecycle: [.new, .active, .reactivated, .lapsed, .churned], ownRecencyDays: [1, 2, 3, 40, 200])
+        var options = ScoringOptions()
+        options.values = ["l": .init(value: 30, probabilityAlive: .nan), "c": .init(value: 0, probabilityAlive: .nan)]
+        options.highValueCut = 1000
+        let r = try Scorer(bundle: HandModel.bundle(), options: options).score(m).batch
+        for i in 0..<3 {
+            XCTAssertEqual(try XCTUnwrap(r[i].churnProbability), 1 / (1 + exp(-9)), accuracy: 1e-12)
+            XCTAssertEqual(r[i].riskTier, "high")
+            XCTAssertTrue(r[i].flags.contains("at_risk"))
+            XCTAssertNil(r[i].winbackRank)
+        }
+        XCTAssertEqual(r.scores.map(\.lifecycle), ["new", "active", "reactivated", "lapsed", "churned"])
+        for i in 3..<5 {
+            XCTAssertNil(r[i].churnProbability)
+            XCTAssertEqual(r[i].riskTier, "")
+            XCTAssertEqual(r[i].reasons, [])
+            XCTAssertFalse(r[i].flags.contains("at_risk"))
+        }
+        // Lapsed with value: a win-back candidate; churned with no value: not.
+        XCTAssertEqual(r[3].flags, ["detractor", "win_back"])
+        XCTAssertEqual(r[3].winbackRank, 1)
+        XCTAssertNil(r[4].winbackRank)
+        XCTAssertEqual(r.counts().tiers, ["high": 3, "medium": 0, "low": 0])
+        var rows = String(decoding: r.csvPiece(1), as: UTF8.self).split(separator: "\n").map(String.init)
+        XCTAssertTrue(rows[3].hasPrefix("l,,,"), rows[3])
+        XCTAssertTrue(rows[3].hasSuffix(",lapsed,,1"), rows[3])
+        rows = String(decoding: r.csvPiece(0), as: UTF8.self).split(separator: "\n").map(String.init)
+        XCTAssertEqual(rows, ["customer_id,churn_probability,risk_tier,predicted_value,segment,flags,action,reasons,lifecycle,p_alive,winback_rank"])
+    }
+
+    func testATableInUniverseColumnKeepsItsZeroRowsOutOfScoring() throws {
+        let names = HandModel.names + ["in_universe"]
+        let row: [Double] = [64, 0.2, 3, 4, 50, 2, 400]
+        let r = try Scorer(bundle: HandModel.bundle()).score(ScoringInput(names: names, customerIDs: ["in", "out"], values: row + [1] + row + [0])).batch
+        XCTAssertNotNil(r[0].churnProbability)
+        XCTAssertNil(r[1].churnProbability)
+        XCTAssertEqual(r[1].lifecycle, "")
+        XCTAssertEqual(r[1].flags, ["detractor"])
+    }
+
+    /// Win-back order: P(alive) × value when every candidate has P(alive); else own recency, then value.
+    func testWinBackRanksByAliveTimesValueElseRecencyThenValue() {
+        let rows = [0, 1, 2, 3]
+        let byAlive = ScoringPass.winbackRanks(rows, value: [100, 50, 400, 10], alive: [0.5, 0.9, 0.1, 1], recency: [1, 2, 3, 4], count: 5)
+        // 50, 45, 40, 10
+        XCTAssertEqual(byAlive, [1, 2, 3, 4, 0])
+        let byRecency = ScoringPass.winbackRanks(rows, value: [100, 50, 400, 10], alive: [.nan, 0.9, .nan, .nan], recency: [40, 40, .nan, 35], count: 4)
+        XCTAssertEqual(byRecency, [2, 3, 4, 1])
+    }
+
+    func testRevenueRateOnATableIsTheLast90DaysValueOverTheHorizon() throws {
+        let names = HandModel.names + ["sum_purchase_90d"]
+        let r = try Scorer(bundle: HandModel.bundle()).score(ScoringInput(names: names, customerIDs: ["a"], values: [10, 1, 1, 8, 50, 2, 400, 90])).batch
+        // 90 / 90 days × 12 months of 30.4375 days, whatever the churn probability.
+        XCTAssertEqual(r.predictedValue[0], 365.25, accuracy: 1e-9)
         var options = ScoringOptions()
         options.clvValues = ["a": 123]
         let fitted = try Scorer(bundle: HandModel.bundle(), options: options).score(input([("a", [10, 1, 1, 8, 50, 2, 400])]))
         XCTAssertEqual(fitted.batch[0].predictedValue, 123)
     }
 
-    func testTopFractionFlagsTheRiskiestCustomersAtRisk() throws {
+    /// No cut-off depends on the batch: a customer scored alone gets the same row as in the full batch.
+    func testACustomerScoredAloneGetsTheSameRowAsInTheBatch() throws {
+        var bundle = HandModel.bundle(high: 0.7, medium: 0.4, topFraction: 0.5)
+        var value = ValueModel.fit(ValueModel.History(purchases: PurchaseLog.Builder().finish(customerIDs: [], eventTypes: []), firstDay: [], asOfDay: 0))
+        value.highValueCut = 200
+        bundle.value = value
+        var g = SeededGenerator(seed: 11)
+        var ids: [String] = [], values: [Double] = [], lifecycle: [Lifecycle] = [], recency: [Double] = []
+        var estimates: [String: ValueModel.Estimate] = [:]
+        for i in 0..<400 {
+            ids.append("c\(i)")
+            values += [Double(g.below(120)), Double(g.below(300)) / 100, Double(g.below(6)), Double(g.below(11)), 0, 0, Double(g.below(900))]
+            lifecycle.append(Lifecycle.allCases[g.below(5)])
+            recency.append(Double(g.below(300)))
+            estimates["c\(i)"] = .init(value: Double(g.below(500)), probabilityAlive: .nan)
+        }
+        var options = ScoringOptions()
+        options.values = estimates
+        let scorer = Scorer(bundle: bundle, options: options)
+        var all = try scorer.score(ScoringInput(names: HandModel.names, customerIDs: ids, values: values, lifecycle: lifecycle, ownRecencyDays: recency)).batch
+        ActionRules.defaults.apply(to: &all)
+        XCTAssertGreaterThan(all.counts().flags["at_risk"] ?? 0, 20)
+        XCTAssertGreaterThan(all.counts().flags["high_value"] ?? 0, 20)
+        XCTAssertGreaterThan(all.counts().flags["win_back"] ?? 0, 20)
+        let w = HandModel.names.count
+        for i in 0..<ids.count {
+            var alone = try scorer.score(ScoringInput(names: HandModel.names, customerIDs: [ids[i]], values: Array(values[i * w..<(i + 1) * w]),
+                                                      lifecycle: [lifecycle[i]], ownRecencyDays: [recency[i]])).batch
+            ActionRules.defaults.apply(to: &alone)
+            var expected = all[i]
+            // The win-back rank is a position in the day's list; everything else is the customer's own.
+            if expected.winbackRank != nil { expected.winbackRank = 1 }
+            XCTAssertEqual(alone[0], expected, "customer \(i)")
+        }
+    }
+
+    func testABundleWithoutAValueModelFallsBackToTheBatchsTopTenPercentAndSaysSo() throws {
+        var options = ScoringOptions()
+        options.values = Dictionary(uniqueKeysWithValues: (0..<20).map { ("c\($0)", ValueModel.Estimate(value: Double($0 + 1), probabilityAlive: .nan)) })
+        let rows = (0..<20).map { ("c\($0)", [10.0, 1, 1, 8, 0, 0, 100]) }
+        let r = try Scorer(bundle: HandModel.bundle(), options: options).score(input(rows))
+        XCTAssertEqual(r.batch.scores.filter { $0.flags.contains("high_value") }.map(\.customerID), ["c18", "c19"])
+        XCTAssertEqual(r.notes.count, 1)
+        XCTAssertTrue(r.notes[0].contains("has no value model"), r.notes[0])
+        options.highValueCut = 5
+        let cut = try Scorer(bundle: HandModel.bundle(), options: options).score(input(rows))
+        XCTAssertEqual(cut.batch.scores.filter { $0.flags.contains("high_value") }.count, 16)
+        XCTAssertEqual(cut.notes, [])
+    }
+
+    func testAtRiskIsTheHighCutOffOnlyWhateverTheBundlesTopFraction() throws {
         let bundle = HandModel.bundle(high: 0.999999, medium: 0.5, topFraction: 0.5)
         let rows = (0..<4).map { ("c\($0)", [Double(10 + 10 * $0), 1, 1, 8, 0, 0, 100]) }
         let r = try Scorer(bundle: bundle).score(input(rows))
-        XCTAssertEqual(r.batch.scores.map { $0.flags.contains("at_risk") }, [false, false, true, true])
+        XCTAssertEqual(r.batch.scores.map { $0.flags.contains("at_risk") }, [false, false, false, false])
     }
 
     func testMissingModelFeaturesAreNamedInTheError() {
@@ -84,7 +190,7 @@ final class ScorerTests: XCTestCase {
         let names = bundle.features.map(\.name)
         let values = bundle.features.map(\.impute)
         let r = try Scorer(bundle: bundle).score(ScoringInput(names: names, customerIDs: ["x"], values: values))
-        XCTAssertTrue((0...1).contains(r.batch[0].churnProbability))
+        XCTAssertTrue((0...1).contains(try XCTUnwrap(r.batch[0].churnProbability)))
     }
 }
 

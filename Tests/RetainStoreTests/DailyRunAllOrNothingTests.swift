@@ -49,7 +49,7 @@ final class DailyRunAllOrNothingTests: XCTestCase {
         try HistoryFileTests.sqlite(db, "PRAGMA user_version = 7")
         let before = FileManager.default.contents(atPath: db)
         let error = try assertFailsLeavingTheOldCSV(dir, db: db)
-        XCTAssertEqual(error as? StoreError, .newerSchema(path: db, version: 7, supported: 1))
+        XCTAssertEqual(error as? StoreError, .newerSchema(path: db, version: 7, supported: 2))
         XCTAssertEqual(FileManager.default.contents(atPath: db), before)
     }
 

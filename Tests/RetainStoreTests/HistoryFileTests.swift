@@ -51,7 +51,7 @@ final class HistoryFileTests: XCTestCase {
         try Self.sqlite(path, "CREATE TABLE scores (x); CREATE TABLE runs (x); PRAGMA user_version = 7")
         let before = Self.snapshot(path)
         XCTAssertThrowsError(try ScoreHistory(readingFrom: path)) {
-            XCTAssertEqual($0 as? StoreError, .newerSchema(path: path, version: 7, supported: 1))
+            XCTAssertEqual($0 as? StoreError, .newerSchema(path: path, version: 7, supported: 2))
         }
         XCTAssertEqual(Self.snapshot(path).0, before.0)
         XCTAssertEqual(Self.snapshot(path).1, [])
@@ -62,7 +62,7 @@ final class HistoryFileTests: XCTestCase {
         try Self.sqlite(path, "PRAGMA user_version = 7")
         let before = Self.snapshot(path)
         XCTAssertThrowsError(try ScoreHistory(path: path)) {
-            XCTAssertEqual($0 as? StoreError, .newerSchema(path: path, version: 7, supported: 1))
+            XCTAssertEqual($0 as? StoreError, .newerSchema(path: path, version: 7, supported: 2))
         }
         XCTAssertEqual(Self.snapshot(path).0, before.0)
     }

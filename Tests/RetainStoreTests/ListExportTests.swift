@@ -34,16 +34,16 @@ final class ListExportTests: XCTestCase {
         let (h, out) = try seeded()
         let attrs = CustomerAttributes(names: ["email", "plan"], values: ["a": ["a@x.org", "pro"], "c": ["c@x.org", "basic"]])
         let m = try ListExport(attributes: attrs).write(from: h, date: "2025-10-02", to: out.path)
-        XCTAssertEqual(m.lists.map(\.list), ["at-risk", "high-value", "loyalty_reward", "win_back_offer"])
-        XCTAssertEqual(m.lists.map(\.rows), [2, 1, 1, 2])
+        XCTAssertEqual(m.lists.map(\.list), ["at-risk", "high-value", "win-back", "loyalty_reward", "win_back_offer"])
+        XCTAssertEqual(m.lists.map(\.rows), [2, 1, 0, 1, 2])
         XCTAssertEqual(m.modelID, "m2")
         XCTAssertEqual(try text(out, "at-risk.csv"), """
-            customer_id,email,plan,churn_probability,risk_tier,predicted_value,segment,action,reasons
-            a,a@x.org,pro,0.8,high,100.0,At risk,win_back_offer,"no purchase, 60 days; said ""too pricey\"\"\"
-            c,c@x.org,basic,0.6,high,100.0,At risk,win_back_offer,few sessions
+            customer_id,email,plan,churn_probability,risk_tier,lifecycle,predicted_value,winback_rank,segment,action,reasons
+            a,a@x.org,pro,0.8,high,,100.0,,At risk,win_back_offer,"no purchase, 60 days; said ""too pricey\"\"\"
+            c,c@x.org,basic,0.6,high,,100.0,,At risk,win_back_offer,few sessions
 
             """)
-        XCTAssertEqual(try text(out, "high-value.csv").split(separator: "\n")[1], "b,,,0.1,low,100.0,Loyal,loyalty_reward,few sessions")
+        XCTAssertEqual(try text(out, "high-value.csv").split(separator: "\n")[1], "b,,,0.1,low,,100.0,,Loyal,loyalty_reward,few sessions")
         for entry in m.lists {
             let data = try Data(contentsOf: out.appendingPathComponent(entry.file))
             XCTAssertEqual(entry.checksum, "sha256:" + SHA256.hex(data))
@@ -59,7 +59,7 @@ final class ListExportTests: XCTestCase {
         try ListExport().write(from: h, date: "2025-10-02", to: out.path)
         try ListExport().write(from: h, date: "2025-10-02", to: out.path)  // over existing files
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        XCTAssertEqual(files, ["action-loyalty_reward.csv", "action-win_back_offer.csv", "at-risk.csv", "high-value.csv", "manifest.json"])
+        XCTAssertEqual(files, ["action-loyalty_reward.csv", "action-win_back_offer.csv", "at-risk.csv", "high-value.csv", "manifest.json", "win-back.csv"])
         for f in files {
             let mode = try FileManager.default.attributesOfItem(atPath: out.appendingPathComponent(f).path)[.posixPermissions] as? Int
             XCTAssertEqual(mode, 0o600, f)
@@ -95,7 +95,7 @@ final class ListExportTests: XCTestCase {
     func testUnknownListAndDateThrowWithTheValidChoices() throws {
         let (h, out) = try seeded()
         XCTAssertThrowsError(try ListExport(lists: ["vip"]).write(from: h, date: "2025-10-02", to: out.path)) {
-            XCTAssertEqual("\($0)", "unknown list 'vip'. Valid lists: at-risk, high-value, loyalty_reward, win_back_offer, At risk, Loyal.")
+            XCTAssertEqual("\($0)", "unknown list 'vip'. Valid lists: at-risk, high-value, win-back, loyalty_reward, win_back_offer, At risk, Loyal.")
         }
         XCTAssertThrowsError(try ListExport().write(from: h, date: "2025-09-30", to: out.path)) {
             XCTAssertEqual("\($0)", "no scores for 2025-09-30. Scored dates: 2025-10-01, 2025-10-02.")

@@ -91,13 +91,13 @@ final class ScoreDiffTests: XCTestCase {
     func testResolveListNames() throws {
         let lists = ScoreList.all(in: [record("a", "d", flags: ["at_risk"], action: "win_back_offer", segment: "At risk"),
                                        record("b", "d", action: "none", segment: "Loyal")])
-        XCTAssertEqual(lists, [.atRisk, .highValue, .action("win_back_offer"), .segment("At risk"), .segment("Loyal")])
+        XCTAssertEqual(lists, [.atRisk, .highValue, .winBack, .action("win_back_offer"), .segment("At risk"), .segment("Loyal")])
         XCTAssertEqual(try ScoreList.resolve("win_back_offer", among: lists), .action("win_back_offer"))
         XCTAssertEqual(try ScoreList.resolve("loyal", among: lists), .segment("Loyal"))
         XCTAssertEqual(try ScoreList.resolve("segment:At risk", among: lists), .segment("At risk"))
         XCTAssertEqual(ScoreList.segment("At risk").fileStem, "segment-at-risk")
         XCTAssertThrowsError(try ScoreList.resolve("vip", among: lists)) {
-            XCTAssertEqual("\($0)", "unknown list 'vip'. Valid lists: at-risk, high-value, win_back_offer, At risk, Loyal.")
+            XCTAssertEqual("\($0)", "unknown list 'vip'. Valid lists: at-risk, high-value, win-back, win_back_offer, At risk, Loyal.")
         }
     }
 }

@@ -123,14 +123,14 @@ final class ScoreHistoryTests: XCTestCase {
         XCTAssertEqual(try h.modelID(date: "2025-10-01"), "m1")
     }
 
-    func testOpeningAVersion0FileMigratesItToVersion1() throws {
+    func testOpeningAVersion0FileMigratesItToTheCurrentVersion() throws {
         let path = try temporaryDirectory(self).appendingPathComponent("old.sqlite").path
         var db: OpaquePointer?
         XCTAssertEqual(sqlite3_open(path, &db), SQLITE_OK)
         XCTAssertEqual(sqlite3_exec(db, "CREATE TABLE notes (x TEXT); INSERT INTO notes VALUES ('kept')", nil, nil, nil), SQLITE_OK)
         sqlite3_close(db)
         let h = try ScoreHistory(path: path)
-        XCTAssertEqual(try h.userVersion(), 1)
+        XCTAssertEqual(try h.userVersion(), 2)
         XCTAssertEqual(try h.dates(), [])
         try h.write([record("a", "2025-10-01")], date: "2025-10-01", modelID: "m1")
         XCTAssertEqual(try h.records(date: "2025-10-01").count, 1)
@@ -144,7 +144,7 @@ final class ScoreHistoryTests: XCTestCase {
         XCTAssertEqual(sqlite3_exec(db, "PRAGMA user_version = 7", nil, nil, nil), SQLITE_OK)
         sqlite3_close(db)
         XCTAssertThrowsError(try ScoreHistory(path: path)) {
-            XCTAssertEqual($0 as? StoreError, .newerSchema(path: path, version: 7, supported: 1))
+            XCTAssertEqual($0 as? StoreError, .newerSchema(path: path, version: 7, supported: 2))
         }
     }
 
