@@ -6,12 +6,15 @@
 ///
 /// | dimension | features                                   | high word       | low word    |
 /// |-----------|--------------------------------------------|-----------------|-------------|
-/// | activity  | active_days_30d, −recency_days             | "active"        | "dormant"   |
-/// | value     | sum_purchase_90d, n_purchase_90d           | "high-value"    | "low-spend" |
-/// | tenure    | tenure_days                                | "long-standing" | "new"       |
-/// | support   | tickets_90d                                | "support-heavy" | —           |
+/// | activity  | active_days_30d, −recency_days             | "active"        | "dormant" / "fading" |
+/// | value     | sum_purchase_90d, n_purchase_90d           | "high-value"    | "low-spend"          |
+/// | tenure    | tenure_days                                | "long-standing" | "new" / "newer"      |
+/// | support   | tickets_90d                                | "support-heavy" | —                    |
 ///
-/// A dimension without any of its features in the model is skipped.
+/// A dimension without any of its features in the model is skipped. Two low words also check the
+/// centre in original units, so that a word means what it says whatever the population: "dormant"
+/// only when the segment's mean active days over 30 days is under 1 (else "fading"), "new" only
+/// when its mean tenure is under 90 days (else "newer"); without those means, "dormant" and "new".
 ///
 /// 1. **Traits.** A centre's traits are its dimensions ranked by |z|, largest first (ties in the
 ///    table's order), each with the word of its sign (a dimension without a word for that sign is
@@ -35,7 +38,13 @@ public enum SegmentNaming {
         var dimension: Int
         var high: Bool
         var z: Double
+        var word: String
     }
+
+    /// Mean active days (30 days) below which a low-activity segment is "dormant" rather than "fading".
+    public static let dormantActiveDays = 1.0
+    /// Mean tenure in days below which a short-tenure segment is "new" rather than "newer".
+    public static let newTenureDays = 90.0
 
     /// A dimension: its features with their signs, its words, and its relative wording.
     struct Dimension {
@@ -69,13 +78,16 @@ public enum SegmentNaming {
         }
     }
 
-    /// A centre's traits, strongest first.
-    static func traits(_ profile: [Double?]) -> [Trait] {
+    /// A centre's traits, strongest first; `original` holds the segment's means in original units, if known.
+    static func traits(_ profile: [Double?], original: [String: Double]? = nil) -> [Trait] {
         var out: [Trait] = []
         for (i, z) in profile.enumerated() {
             guard let z, z != 0 else { continue }
             let d = dimensions[i]
-            if (z > 0 ? d.high : d.low) != nil { out.append(Trait(dimension: i, high: z > 0, z: z)) }
+            guard var word = z > 0 ? d.high : d.low else { continue }
+            if i == 0, z < 0, let active = original?["active_days_30d"], active >= dormantActiveDays { word = "fading" }
+            if i == 2, z < 0, let tenure = original?["tenure_days"], tenure >= newTenureDays { word = "newer" }
+            out.append(Trait(dimension: i, high: z > 0, z: z, word: word))
         }
         return out.enumerated().sorted { a, b in
             abs(a.element.z) != abs(b.element.z) ? abs(a.element.z) > abs(b.element.z) : a.offset < b.offset
@@ -88,13 +100,12 @@ public enum SegmentNaming {
         var words: [String] = []
         let valueLow = used.contains { $0.dimension == 1 && !$0.high }
         let activityHigh = used.contains { $0.dimension == 0 && $0.high }
-        let activityLow = used.contains { $0.dimension == 0 && !$0.high }
+        let dormant = used.contains { $0.dimension == 0 && $0.word == "dormant" }
         for i in writingOrder {
             guard let t = used.first(where: { $0.dimension == i }) else { continue }
-            if i == 1 && !t.high && (activityHigh || activityLow) { continue }   // folded into the activity phrase
+            if i == 1 && !t.high && (activityHigh || dormant) { continue }   // folded into the activity phrase
             if i == 0 && t.high && valueLow { words.append("engaged browsers"); continue }
-            let d = dimensions[i]
-            words.append((t.high ? d.high : d.low)!)
+            words.append(t.word)
         }
         return words.joined(separator: " ")
     }
@@ -102,10 +113,12 @@ public enum SegmentNaming {
     /// Unique names for `centres` (standardised, one value per feature in `features`); see the
     /// type's documentation for the rule.
     ///
+    /// - Parameter originals: Each segment's feature means in original units (for "dormant" and
+    ///   "new"); nil to name from the standardised centres alone.
     /// - Complexity: O(k² · d) for k centres and d dimensions.
-    public static func names(centres: [[Double]], features: [String]) -> [String] {
+    public static func names(centres: [[Double]], features: [String], originals: [[String: Double]]? = nil) -> [String] {
         let profiles = centres.map { profile($0, features: features) }
-        let ranked = profiles.map(traits)
+        let ranked = profiles.indices.map { traits(profiles[$0], original: originals?[$0]) }
         var used = ranked.map { t in min(2, t.prefix { abs($0.z) >= threshold }.count) }
         var names = ranked.indices.map { write(Array(ranked[$0].prefix(used[$0]))) }
         while true {

@@ -214,7 +214,6 @@ public enum Segmentation {
         let label = useLabels ? m.names.lastIndex(of: "churned") : nil
         let kk = chosen.centroids.rows
         let centres = chosen.centroids.rowArrays
-        let names = SegmentNaming.names(centres: centres, features: prep.features.map(\.name))
         var profiles: [SegmentProfile] = []
         for s in 0..<kk {
             let members = rows.filter { chosen.labels[$0] == s }
@@ -223,9 +222,11 @@ public enum Segmentation {
                 centroid[f.name] = members.map { let v = m.values[$0 * p + j]; return v.isNaN ? f.impute : v }.reduce(0, +) / Double(max(members.count, 1))
             }
             let churn = label.map { l in members.map { m.values[$0 * p + l] }.reduce(0, +) / Double(max(members.count, 1)) }
-            profiles.append(SegmentProfile(name: names[s], size: members.count, share: Double(members.count) / Double(max(rows.count, 1)),
+            profiles.append(SegmentProfile(name: "", size: members.count, share: Double(members.count) / Double(max(rows.count, 1)),
                                            centroid: centroid, churnRate: churn))
         }
+        let names = SegmentNaming.names(centres: centres, features: prep.features.map(\.name), originals: profiles.map(\.centroid))
+        for s in profiles.indices { profiles[s].name = names[s] }
         let bundle = SegmentBundle(
             createdAt: createdAt, toolVersion: toolVersion, asOf: formatDate(asOf), fingerprint: DataFingerprint.of(m), config: config,
             features: prep.features, centres: centres, segments: profiles, k: kk, kSelection: kSelection,

@@ -146,6 +146,18 @@ final class SegmentationTests: XCTestCase {
                        ["dormant", "high-value active", "new low-spend", "engaged browsers", "mainstream", "support-heavy high-value"])
     }
 
+    func testDormantAndNewNeedTheSegmentsMeansToSayIt() {
+        let centres: [[Double]] = [[1.5, -0.6, -0.7, -1.1, 0.3, -0.5], [-0.2, -0.7, -0.7, 0.2, -1.2, -0.5]]
+        // 0.4 active days and 45 days of tenure: dormant, new.
+        XCTAssertEqual(SegmentNaming.names(centres: centres, features: Self.names,
+                                           originals: [["active_days_30d": 0.4, "tenure_days": 500], ["active_days_30d": 3, "tenure_days": 45]]),
+                       ["dormant", "new low-spend"])
+        // 2.5 active days is fading, not dormant (and low spend is then said); 200 days of tenure is newer, not new.
+        XCTAssertEqual(SegmentNaming.names(centres: centres, features: Self.names,
+                                           originals: [["active_days_30d": 2.5, "tenure_days": 500], ["active_days_30d": 3, "tenure_days": 200]]),
+                       ["low-spend fading", "newer low-spend"])
+    }
+
     func testRepeatedNamesGetTheirNextTraitAndOnlyThenARelativeWord() {
         // Both "high-value active"; tenure +0.2 against −0.4 tells them apart.
         let twins: [[Double]] = [[-0.6, 1.2, 1.3, 0.6, 0.2, -0.5], [-0.6, 1.2, 1.3, 0.6, -0.4, -0.5], [1.5, -0.6, -0.7, -1.1, 0.3, -0.5]]
