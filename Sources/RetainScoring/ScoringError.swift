@@ -178,7 +178,7 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the automatic k range \(range.lowerBound)...\(range.upperBound) must start at 2 or more, and the minimum segment share (\(minShare)) must be in [0, 1)."
         case let .noAdmissibleK(range, minShare, shares):
             let list = shares.sorted { $0.key < $1.key }.map { String(format: "k = %d: %.1f%%", $0.key, 100 * $0.value) }.joined(separator: ", ")
-            return String(format: "no k in %d...%d gives every segment at least %g%% of the customers (smallest segment: %@); search lower ks or give a fixed k.",
+            return String(format: "no k in %d...%d gives every segment at least %g%% of the customers (smallest segment: %@); try other ks, a smaller minimum share, or a fixed k.",
                           range.lowerBound, range.upperBound, 100 * minShare, list)
         case let .rfmSegmentsNotScorable(path):
             return "\(path) is an RFM segment model: its segments are recomputed from purchases, not assigned to scored customers. Give a k-means segment model to score with segments."

@@ -7,7 +7,8 @@ import RetainFeatures
 import RetainNumerics
 
 /// The segmentation workflows: k-means segments of event history or of a prepared table, written
-/// as a model file of kind `segments` that `Scorer` accepts as its segment model.
+/// as a model file of kind `segments` that `Scorer` accepts as its segment model, and RFM segments
+/// of event history (the same kind with method `rfm`, which describes the base and is not scored).
 public enum SegmentationRun {
     /// Settings of `fromEvents`.
     public struct EventsOptions: Sendable, Equatable {
