@@ -69,7 +69,8 @@ extension AnyModel {
                 out.append("As of \(s.asOf); \(s.fingerprint.customers) customers; \(s.kSelection)")
             }
             for p in s.segments {
-                let centroid = s.features.map { f in String(format: "%@ %.2f", f.name, p.centroid[f.name] ?? .nan) }.joined(separator: ", ")
+                let names = s.features.isEmpty ? p.centroid.keys.sorted() : s.features.map(\.name)   // RFM models have no features
+                let centroid = names.map { n in String(format: "%@ %.2f", n, p.centroid[n] ?? .nan) }.joined(separator: ", ")
                 out.append(String(format: "  %@: %d (%.1f %%), churn %@; %@", p.name, p.size, 100 * p.share,
                                   p.churnRate.map { String(format: "%.1f %%", 100 * $0) } ?? "—", centroid))
             }

@@ -106,6 +106,7 @@ extension SegmentBundle: StructureChecked {
     /// and k segments.
     func checkStructure() throws {
         guard k >= 1 else { throw StructureProblem(field: "k", problem: "is below 1") }
+        if segmentMethod == .rfm { return try checkRFMStructure() }
         guard !features.isEmpty else { throw StructureProblem(field: "features", problem: "is empty") }
         try Structure.features(features)
         try Structure.count("centres", centres.count, k, of: "segments (k)")

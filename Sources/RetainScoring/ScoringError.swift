@@ -93,6 +93,12 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooFewRowsForSegments(rows: Int, k: Int)
     /// The initial-centres file has another number of rows than segments.
     case centreCount(file: String, found: Int, k: Int)
+    /// The automatic-k range starts below 2, or the minimum segment share is outside [0, 1).
+    case invalidKRange(ClosedRange<Int>, minShare: Double)
+    /// Every k of the automatic range leaves a segment below the minimum share.
+    case noAdmissibleK(ClosedRange<Int>, minShare: Double, smallestShares: [Int: Double])
+    /// An RFM segment model was given where a model that assigns customers (k-means) is needed.
+    case rfmSegmentsNotScorable(path: String)
 
     // MARK: CLV analysis
 
@@ -180,6 +186,14 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noColumnsToCluster(let f): return "\(f): no numeric columns to cluster."
         case .tooFewRowsForSegments(let rows, let k): return "k-means needs at least \(k) rows for \(k) clusters, got \(rows)."
         case .centreCount(let f, let found, let k): return "\(f) has \(found) centres for \(k) segments."
+        case let .invalidKRange(range, minShare):
+            return "the automatic k range \(range.lowerBound)...\(range.upperBound) must start at 2 or more, and the minimum segment share (\(minShare)) must be in [0, 1)."
+        case let .noAdmissibleK(range, minShare, shares):
+            let list = shares.sorted { $0.key < $1.key }.map { String(format: "k = %d: %.1f%%", $0.key, 100 * $0.value) }.joined(separator: ", ")
+            return String(format: "no k in %d...%d gives every segment at least %g%% of the customers (smallest segment: %@); try other ks, a smaller minimum share, or a fixed k.",
+                          range.lowerBound, range.upperBound, 100 * minShare, list)
+        case let .rfmSegmentsNotScorable(path):
+            return "\(path) is an RFM segment model: its segments are recomputed from purchases, not assigned to scored customers. Give a k-means segment model to score with segments."
 
         case let .noEvents(source):
             return "\(source) has no events."

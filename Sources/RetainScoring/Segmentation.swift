@@ -26,71 +26,26 @@ public struct KSearchRow: Codable, Sendable, Equatable {
     public var silhouette: Double
     public var calinskiHarabasz: Double
     public var inertia: Double
-    enum CodingKeys: String, CodingKey { case k, silhouette, inertia; case calinskiHarabasz = "calinski_harabasz" }
-}
-
-/// RFM quintile scores: R (recency: recent = 5), F (purchases), M (spend), 1–5 each, and the usual names.
-public enum RFM {
-    /// Scores 1–5 by rank quintile: a value's score is 1 + ⌊5 · midrank / n⌋, where tied values
-    /// share the mean of their rank positions (so ties always get the same score). Missing values
-    /// rank worst. `higherIsBetter: false` scores the smallest values 5 (recency).
-    public static func quintiles(_ v: [Double], higherIsBetter: Bool) -> [Int] {
-        let key = v.map { $0.isNaN ? -Double.infinity : (higherIsBetter ? $0 : -$0) }
-        let order = key.indices.sorted { key[$0] != key[$1] ? key[$0] < key[$1] : $0 < $1 }
-        var out = [Int](repeating: 1, count: v.count)
-        var i = 0
-        while i < order.count {
-            var j = i
-            while j + 1 < order.count && key[order[j + 1]] == key[order[i]] { j += 1 }
-            let mid = Double(i + j) / 2
-            let score = min(5, 1 + Int(5 * mid / Double(order.count)))
-            for t in i...j { out[order[t]] = score }
-            i = j + 1
-        }
-        return out
+    /// Share of the customers in the smallest segment (nil in files written before the 2% rule).
+    public var smallestShare: Double?
+    /// Whether this k could be chosen: every segment holds at least the minimum share (nil in older files).
+    public var admissible: Bool?
+    enum CodingKeys: String, CodingKey {
+        case k, silhouette, inertia, admissible
+        case calinskiHarabasz = "calinski_harabasz", smallestShare = "smallest_share"
     }
-
-    /// The usual segment name for an (R, F, M) score.
-    public static func name(r: Int, f: Int, m: Int) -> String {
-        switch (r, f) {
-        case (4...5, 4...5) where m >= 4: return "Champions"
-        case (_, 4...5) where r >= 3: return "Loyal"
-        case (5, 1): return "New customers"
-        case (4...5, 1...3): return "Potential loyalists"
-        case (1, 4...5): return "Can't lose them"
-        case (1...2, 3...5): return "At risk"
-        case (3, 1...2): return "About to sleep"
-        case (1, 1): return "Lost"
-        case (1...2, 1...2): return "Hibernating"
-        default: return "Need attention"
-        }
+    public init(k: Int, silhouette: Double, calinskiHarabasz: Double, inertia: Double, smallestShare: Double? = nil, admissible: Bool? = nil) {
+        self.k = k; self.silhouette = silhouette; self.calinskiHarabasz = calinskiHarabasz; self.inertia = inertia
+        self.smallestShare = smallestShare; self.admissible = admissible
     }
 }
 
-/// Names a segment from its profile, relative to the whole population's medians.
-///
-/// Rules, in order: mean tenure under 60 days → "new"; no activity in 30 days (mean active days
-/// < 0.5) and recency over 60 days → "dormant"; recency above the population median and
-/// engagement below it → "fading"; spend ≥ 1.5 × the population mean and recency at most the
-/// median → "high-value active"; otherwise "active" (or "occasional" when engagement is below the median).
-public enum SegmentNaming {
-    public static func name(_ c: [String: Double], population p: [String: Double]) -> String {
-        func v(_ k: String, _ d: [String: Double]) -> Double { d[k] ?? .nan }
-        if v("tenure_days", c) < 60 { return "new" }
-        if v("active_days_30d", c) < 0.5 && v("recency_days", c) > 60 { return "dormant" }
-        if v("recency_days", c) > v("recency_days", p) && v("active_days_30d", c) < v("active_days_30d", p) { return "fading" }
-        if v("sum_purchase_90d", c) >= 1.5 * v("sum_purchase_90d_mean", p) && v("recency_days", c) <= v("recency_days", p) { return "high-value active" }
-        return v("active_days_30d", c) < v("active_days_30d", p) ? "occasional" : "active"
-    }
-
-    /// Makes names unique by numbering repeats: "fading", "fading 2".
-    public static func unique(_ names: [String]) -> [String] {
-        var seen: [String: Int] = [:]
-        return names.map { n in
-            seen[n, default: 0] += 1
-            return seen[n]! == 1 ? n : "\(n) \(seen[n]!)"
-        }
-    }
+/// How a segment model assigns customers: k-means centres or RFM quintile scores.
+public enum SegmentMethod: String, Codable, Sendable, CaseIterable {
+    /// Nearest of k centres in the standardised feature space (`SegmentBundle.centres`); scored by `retain score --segments`.
+    case kmeans
+    /// RFM quintile scores named by the R/F grid (`SegmentBundle.rfm`); a description of the customer base, not scored.
+    case rfm
 }
 
 /// How a segmentation of a prepared table was fitted (absent for segmentations of event history).
@@ -139,9 +94,16 @@ public struct SegmentBundle: ModelPayload, Equatable {
     public var checksum: String = ""
     /// How a table segmentation was fitted (nil for event history).
     public var table: TableClustering?
+    /// How customers are assigned (nil in files written before RFM models: k-means).
+    public var method: SegmentMethod?
+    /// The RFM scoring of an RFM model (nil for k-means).
+    public var rfm: RFMModel?
+
+    /// The method, k-means for files that do not say.
+    public var segmentMethod: SegmentMethod { method ?? .kmeans }
 
     enum CodingKeys: String, CodingKey {
-        case kind, table
+        case kind, table, method, rfm
         case format, fingerprint, config, features, centres, segments, k, seed, inertia, checksum
         case formatVersion = "format_version", createdAt = "created_at", toolVersion = "tool_version", asOf = "as_of"
         case kSelection = "k_selection", kSearch = "k_search", rfmCounts = "rfm_counts"
@@ -149,11 +111,12 @@ public struct SegmentBundle: ModelPayload, Equatable {
 
     public init(createdAt: String, toolVersion: String, asOf: String, fingerprint: DataFingerprint, config: FeatureConfig,
                 features: [BundleFeature], centres: [[Double]], segments: [SegmentProfile], k: Int, kSelection: String,
-                kSearch: [KSearchRow], seed: UInt64, inertia: Double, rfmCounts: [String: Int], table: TableClustering? = nil) {
+                kSearch: [KSearchRow], seed: UInt64, inertia: Double, rfmCounts: [String: Int], table: TableClustering? = nil,
+                method: SegmentMethod? = nil, rfm: RFMModel? = nil) {
         self.createdAt = createdAt; self.toolVersion = toolVersion; self.asOf = asOf; self.fingerprint = fingerprint
         self.config = config; self.features = features; self.centres = centres; self.segments = segments; self.k = k
         self.kSelection = kSelection; self.kSearch = kSearch; self.seed = seed; self.inertia = inertia
-        self.rfmCounts = rfmCounts; self.table = table
+        self.rfmCounts = rfmCounts; self.table = table; self.method = method; self.rfm = rfm
     }
 
     /// The checked content: the checksum and the segment names blanked. The names are meant to be
@@ -165,29 +128,50 @@ public struct SegmentBundle: ModelPayload, Equatable {
         return copy
     }
 
-    /// Reads and verifies a segment model file (format, version, kind, checksum), naming `path` in errors.
+    /// Reads and verifies a segment model file that assigns customers to segments (format,
+    /// version, kind, checksum), naming `path` in errors.
+    ///
+    /// - Throws: `ScoringError` for an unreadable, foreign or damaged file, and
+    ///   `ScoringError.rfmSegmentsNotScorable` for an RFM model (`AnyModel.load` reads those).
     public static func load(path: String) throws -> SegmentBundle {
-        try ModelEnvelope.load(SegmentBundle.self, path: path)
+        let bundle = try ModelEnvelope.load(SegmentBundle.self, path: path)
+        guard bundle.segmentMethod == .kmeans else { throw ScoringError.rfmSegmentsNotScorable(path: path) }
+        return bundle
     }
 }
 
 /// Segments customers at one as-of date with k-means on standardised recency / frequency /
-/// monetary / engagement / tenure features.
+/// monetary / activity / tenure / support features.
 public enum Segmentation {
     /// The clustering features (those present in the matrix are used).
-    public static let featureNames = ["recency_days", "n_purchase_90d", "sum_purchase_90d", "active_days_30d", "tenure_days"]
+    public static let featureNames = ["recency_days", "n_purchase_90d", "sum_purchase_90d", "active_days_30d", "tenure_days", "tickets_90d"]
+    /// The default `--k auto` range.
+    public static let defaultKRange = 3...8
+    /// The default smallest share of customers a segment of an automatically chosen k may hold.
+    public static let defaultMinShare = 0.02
 
     public struct Result: Sendable {
         public var bundle: SegmentBundle
         /// Segment index of every row.
         public var labels: [Int]
-        /// RFM scores and names per row.
-        public var rfm: [(r: Int, f: Int, m: Int, name: String)]
     }
 
-    /// Fits the segmentation. `k == nil` searches 2…10 by silhouette (on a seeded sample of at most 5,000 rows).
-    public static func fit(_ m: FeatureMatrix, asOf: Double, config: FeatureConfig, k: Int?, useLabels: Bool = true, seed: UInt64 = 0,
-                           restarts: Int = 4, createdAt: String, toolVersion: String) throws -> Result {
+    /// Fits the segmentation.
+    ///
+    /// With `k == nil` every k in `kRange` (capped at rows − 1) is fitted; a k whose smallest
+    /// segment holds under `minShare` of the rows is rejected, and of the others the best mean
+    /// silhouette wins (on a seeded sample of at most 5,000 rows; the smaller k on a tie).
+    /// Segments are named by `SegmentNaming.names` from the standardised centres.
+    ///
+    /// - Parameters:
+    ///   - k: A fixed number of segments (the minimum share is not applied), or nil to search `kRange`.
+    ///   - kRange: The ks searched, lower bound at least 2.
+    ///   - minShare: Smallest share of the rows a segment may hold, in [0, 1).
+    ///   - rfmCounts: Customers per RFM segment, stored beside the k-means segments.
+    /// - Throws: `ScoringError.tooFewRowsForSegments`, `.invalidKRange`, `.noAdmissibleK`; `NumericsError`.
+    public static func fit(_ m: FeatureMatrix, asOf: Double, config: FeatureConfig, k: Int?, kRange: ClosedRange<Int> = defaultKRange,
+                           minShare: Double = defaultMinShare, useLabels: Bool = true, seed: UInt64 = 0, restarts: Int = 4,
+                           rfmCounts: [String: Int] = [:], createdAt: String, toolVersion: String) throws -> Result {
         let rows = Array(0..<m.rowCount)
         let columns = featureNames.compactMap { m.names.firstIndex(of: $0) }
         let prep = Preprocessing.fit(m, rows: rows, columns: columns)
@@ -196,30 +180,40 @@ public enum Segmentation {
         var chosen: KMeansModel
         let kSelection: String
         if let k {
+            guard m.rowCount >= k else { throw ScoringError.tooFewRowsForSegments(rows: m.rowCount, k: k) }
             chosen = try KMeans(clusterCount: k, restarts: restarts).fit(x, seed: seed)
             kSelection = "k = \(k) (given)"
         } else {
+            guard kRange.lowerBound >= 2, minShare >= 0, minShare < 1 else { throw ScoringError.invalidKRange(kRange, minShare: minShare) }
+            let upper = min(kRange.upperBound, m.rowCount - 1)
+            guard upper >= kRange.lowerBound else { throw ScoringError.tooFewRowsForSegments(rows: m.rowCount, k: kRange.lowerBound) }
             var best: (Double, KMeansModel)?
-            for kk in 2...min(10, max(2, m.rowCount - 1)) {
+            let n = Double(m.rowCount)
+            for kk in kRange.lowerBound...upper {
                 let model = try KMeans(clusterCount: kk, restarts: restarts).fit(x, seed: seed)
                 let s = try ClusterMetrics.silhouetteScore(x, labels: model.labels, sampleLimit: 5000, seed: seed)
                 let ch = try ClusterMetrics.calinskiHarabaszScore(x, labels: model.labels)
-                search.append(KSearchRow(k: kk, silhouette: s, calinskiHarabasz: ch, inertia: model.inertia))
-                if best == nil || s > best!.0 { best = (s, model) }
+                let smallest = Double(model.sizes.min() ?? 0) / n
+                let admissible = smallest >= minShare
+                search.append(KSearchRow(k: kk, silhouette: s, calinskiHarabasz: ch, inertia: model.inertia,
+                                         smallestShare: smallest, admissible: admissible))
+                if admissible && (best == nil || s > best!.0) { best = (s, model) }
             }
-            chosen = best!.1
-            kSelection = "k = \(chosen.centroids.rows) by the best mean silhouette over k = 2…\(search.last?.k ?? 2) (seeded sample of at most 5,000 rows); inertia (elbow) and Calinski-Harabasz alongside"
+            guard let winner = best?.1 else {
+                throw ScoringError.noAdmissibleK(kRange.lowerBound...upper, minShare: minShare, smallestShares: Dictionary(uniqueKeysWithValues: search.map { ($0.k, $0.smallestShare ?? 0) }))
+            }
+            chosen = winner
+            let rejected = search.filter { $0.admissible == false }.map(\.k)
+            kSelection = "k = \(chosen.centroids.rows) by the best mean silhouette over k = \(kRange.lowerBound)…\(upper) (seeded sample of at most 5,000 rows)"
+                + String(format: "; every segment at least %g%% of the customers", 100 * minShare)
+                + (rejected.isEmpty ? "" : " (rejected: k = " + rejected.map(String.init).joined(separator: ", ") + ")")
+                + "; inertia (elbow) and Calinski-Harabasz alongside"
         }
         // Profiles in original units.
         let p = m.names.count
         let label = useLabels ? m.names.lastIndex(of: "churned") : nil
-        var population: [String: Double] = [:]
-        for (f, j) in zip(prep.features, prep.columns) {
-            let col = rows.map { m.values[$0 * p + j] }.map { $0.isNaN ? f.impute : $0 }.sorted()
-            population[f.name] = col[col.count / 2]
-            population[f.name + "_mean"] = col.reduce(0, +) / Double(col.count)
-        }
         let kk = chosen.centroids.rows
+        let centres = chosen.centroids.rowArrays
         var profiles: [SegmentProfile] = []
         for s in 0..<kk {
             let members = rows.filter { chosen.labels[$0] == s }
@@ -228,23 +222,15 @@ public enum Segmentation {
                 centroid[f.name] = members.map { let v = m.values[$0 * p + j]; return v.isNaN ? f.impute : v }.reduce(0, +) / Double(max(members.count, 1))
             }
             let churn = label.map { l in members.map { m.values[$0 * p + l] }.reduce(0, +) / Double(max(members.count, 1)) }
-            profiles.append(SegmentProfile(name: SegmentNaming.name(centroid, population: population), size: members.count,
-                                           share: Double(members.count) / Double(max(rows.count, 1)), centroid: centroid, churnRate: churn))
+            profiles.append(SegmentProfile(name: "", size: members.count, share: Double(members.count) / Double(max(rows.count, 1)),
+                                           centroid: centroid, churnRate: churn))
         }
-        let names = SegmentNaming.unique(profiles.map(\.name))
-        for i in profiles.indices { profiles[i].name = names[i] }
-        // RFM.
-        func column(_ n: String) -> [Double] { m.names.firstIndex(of: n).map { j in rows.map { m.values[$0 * p + j] } } ?? rows.map { _ in 0 } }
-        let r = RFM.quintiles(column("recency_days"), higherIsBetter: false)
-        let f = RFM.quintiles(column("n_purchase_90d"), higherIsBetter: true)
-        let mm = RFM.quintiles(column("sum_purchase_90d"), higherIsBetter: true)
-        let rfm = rows.map { (r: r[$0], f: f[$0], m: mm[$0], name: RFM.name(r: r[$0], f: f[$0], m: mm[$0])) }
-        var counts: [String: Int] = [:]
-        for x in rfm { counts[x.name, default: 0] += 1 }
+        let names = SegmentNaming.names(centres: centres, features: prep.features.map(\.name), originals: profiles.map(\.centroid))
+        for s in profiles.indices { profiles[s].name = names[s] }
         let bundle = SegmentBundle(
             createdAt: createdAt, toolVersion: toolVersion, asOf: formatDate(asOf), fingerprint: DataFingerprint.of(m), config: config,
-            features: prep.features, centres: chosen.centroids.rowArrays, segments: profiles, k: kk, kSelection: kSelection,
-            kSearch: search, seed: seed, inertia: chosen.inertia, rfmCounts: counts)
-        return Result(bundle: bundle, labels: chosen.labels, rfm: rfm)
+            features: prep.features, centres: centres, segments: profiles, k: kk, kSelection: kSelection,
+            kSearch: search, seed: seed, inertia: chosen.inertia, rfmCounts: rfmCounts, method: .kmeans)
+        return Result(bundle: bundle, labels: chosen.labels)
     }
 }

@@ -7,23 +7,35 @@ import RetainFeatures
 import RetainNumerics
 
 /// The segmentation workflows: k-means segments of event history or of a prepared table, written
-/// as a model file of kind `segments` that `Scorer` accepts as its segment model.
+/// as a model file of kind `segments` that `Scorer` accepts as its segment model, and RFM segments
+/// of event history (the same kind with method `rfm`, which describes the base and is not scored).
 public enum SegmentationRun {
     /// Settings of `fromEvents`.
     public struct EventsOptions: Sendable, Equatable {
         public var input: EventInput
         /// As-of instant (Unix seconds, 00:00 UTC).
         public var asOf: Double
-        /// Number of segments; nil = 2…10 by the best silhouette.
+        /// k-means (the default) or RFM.
+        public var method: SegmentMethod
+        /// Number of k-means segments; nil = the best silhouette over `kRange` (ignored for RFM).
         public var k: Int?
+        /// The ks searched when `k` is nil (lower bound at least 2).
+        public var kRange: ClosedRange<Int>
+        /// Smallest share of customers a segment of an automatically chosen k may hold.
+        public var minShare: Double
+        /// What RFM's M measures (also for the RFM counts stored beside k-means segments).
+        public var monetary: RFM.Monetary
         public var seed: UInt64
         /// The model file to write.
         public var out: String
         public var createdAt: String
         public var toolVersion: String
 
-        public init(input: EventInput, asOf: Double, k: Int?, seed: UInt64 = 0, out: String, createdAt: String, toolVersion: String) {
-            self.input = input; self.asOf = asOf; self.k = k; self.seed = seed; self.out = out
+        public init(input: EventInput, asOf: Double, method: SegmentMethod = .kmeans, k: Int?, kRange: ClosedRange<Int> = Segmentation.defaultKRange,
+                    minShare: Double = Segmentation.defaultMinShare, monetary: RFM.Monetary = .total, seed: UInt64 = 0, out: String,
+                    createdAt: String, toolVersion: String) {
+            self.input = input; self.asOf = asOf; self.method = method; self.k = k; self.kRange = kRange; self.minShare = minShare
+            self.monetary = monetary; self.seed = seed; self.out = out
             self.createdAt = createdAt; self.toolVersion = toolVersion
         }
     }
@@ -60,9 +72,13 @@ public enum SegmentationRun {
         }
     }
 
-    /// Segments the customers of an event history at one as-of date (see `Segmentation.fit`) and
-    /// writes the model file. Churn rates per segment are given when the log covers the horizon
-    /// after the as-of date.
+    /// Segments the customers of an event history at one as-of date and writes the model file:
+    /// k-means (`Segmentation.fit`, with the RFM counts beside it) or RFM (`RFM.fit`). The
+    /// customers are those the feature builder knows at the as-of date; churn rates per segment
+    /// are given when the log covers the horizon after it.
+    ///
+    /// - Throws: `ScoringError` (`.noPurchaseEvents` for RFM on a log without purchases, the
+    ///   k search's errors), the reader's `IngestError`, `NumericsError`.
     public static func fromEvents(_ o: EventsOptions) throws -> EventsReport {
         let cfg = try o.input.loadConfig()
         let started = DispatchTime.now().uptimeNanoseconds
@@ -70,10 +86,24 @@ public enum SegmentationRun {
                                                spec: FeatureSpec(config: cfg, asOf: [o.asOf], label: true),
                                                customers: try o.input.loadCustomers())
         let labelled = result.latestEvent >= o.asOf + Double(cfg.churn.horizonDays) * 86_400 - 86_400
-        let fitted = try Segmentation.fit(result.features, asOf: o.asOf, config: cfg, k: o.k, useLabels: labelled,
-                                          seed: o.seed, createdAt: o.createdAt, toolVersion: o.toolVersion)
-        try ModelEnvelope.write(fitted.bundle, to: o.out)
-        return EventsReport(bundle: fitted.bundle, customers: result.features.rowCount,
+        let reader = try o.input.reader(cfg, rejectsPath: nil)
+        let purchases = try RFM.purchases(reader, roles: cfg.roles, before: o.asOf)
+        let rfm = RFM.fit(result.features, purchases: purchases, asOf: o.asOf, config: cfg, monetary: o.monetary, useLabels: labelled,
+                          createdAt: o.createdAt, toolVersion: o.toolVersion)
+        let bundle: SegmentBundle
+        switch o.method {
+        case .rfm:
+            guard !purchases.isEmpty || reader.eventTypes.contains(where: { cfg.roles.role(of: $0) == .purchase }) else {
+                throw ScoringError.noPurchaseEvents(source: o.input.events, eventTypes: reader.eventTypes)
+            }
+            bundle = rfm.bundle
+        case .kmeans:
+            bundle = try Segmentation.fit(result.features, asOf: o.asOf, config: cfg, k: o.k, kRange: o.kRange, minShare: o.minShare,
+                                          useLabels: labelled, seed: o.seed, rfmCounts: rfm.bundle.rfmCounts,
+                                          createdAt: o.createdAt, toolVersion: o.toolVersion).bundle
+        }
+        try ModelEnvelope.write(bundle, to: o.out)
+        return EventsReport(bundle: bundle, customers: result.features.rowCount,
                             seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, model: o.out,
                             labelled: labelled, horizonDays: cfg.churn.horizonDays)
     }
@@ -157,45 +187,63 @@ extension SegmentationRun {
         public var horizonDays: Int
 
         enum CodingKeys: String, CodingKey {
-            case k, segments, rfm, customers, seconds, model
-            case kSelection = "k_selection", kSearch = "k_search"
+            case method, k, segments, rfm, customers, seconds, model
+            case kSelection = "k_selection", kSearch = "k_search", rfmScores = "rfm_scores"
         }
 
         public func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(bundle.segmentMethod, forKey: .method)
             try c.encode(bundle.k, forKey: .k)
             try c.encode(bundle.kSelection, forKey: .kSelection)
             try c.encode(bundle.kSearch, forKey: .kSearch)
             try c.encode(bundle.segments, forKey: .segments)
             try c.encode(bundle.rfmCounts, forKey: .rfm)
+            try c.encodeIfPresent(bundle.rfm, forKey: .rfmScores)
             try c.encode(customers, forKey: .customers)
             try c.encode(seconds, forKey: .seconds)
             try c.encode(model, forKey: .model)
         }
 
-        /// The readable report: the k search, each segment's size, share, churn rate and centroid, and the RFM counts.
+        /// A whole number without decimals, else two.
+        static func short(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(format: "%.2f", v) }
+
+        /// The readable report: the k search (each k's silhouette, smallest segment and whether it
+        /// was admissible), each segment's size, share, churn rate and profile, and the RFM counts.
         public var text: String {
             let b = bundle
             var out = ["Segments of \(customers) customers as of \(b.asOf): \(b.kSelection)"]
             if !b.kSearch.isEmpty {
-                out.append("  k   silhouette   Calinski-Harabasz        inertia")
+                out.append("  k   silhouette   Calinski-Harabasz        inertia   smallest")
                 for r in b.kSearch {
-                    out.append(String(format: "%3d   %10.4f   %17.1f   %12.1f%@", r.k, r.silhouette, r.calinskiHarabasz, r.inertia, r.k == b.k ? "   <- chosen" : ""))
+                    let note = r.k == b.k ? "   <- chosen" : (r.admissible == false ? "   rejected: a segment under the minimum share" : "")
+                    out.append(String(format: "%3d   %10.4f   %17.1f   %12.1f   %7.1f%%%@", r.k, r.silhouette, r.calinskiHarabasz, r.inertia,
+                                      100 * (r.smallestShare ?? .nan), note))
                 }
             }
             out.append("")
-            let cols = b.features.map(\.name)
-            out.append(ReportText.pad("segment", 22) + ReportText.pad("size", 8, right: true) + ReportText.pad("share", 8, right: true)
-                       + ReportText.pad("churn", 8, right: true) + cols.map { ReportText.pad($0, 18, right: true) }.joined())
+            let cols = b.segmentMethod == .rfm ? ["days_since_purchase", "purchases", "monetary", "r", "f", "m"] : b.features.map(\.name)
+            let width = max(22, (b.segments.map(\.name.count).max() ?? 0) + 2)
+            out.append(ReportText.pad("segment", width) + ReportText.pad("size", 8, right: true) + ReportText.pad("share", 8, right: true)
+                       + ReportText.pad("churn", 8, right: true) + cols.map { ReportText.pad($0, 20, right: true) }.joined())
             for s in b.segments {
-                out.append(ReportText.pad(s.name, 22) + ReportText.pad(String(s.size), 8, right: true) + ReportText.pad(String(format: "%.1f%%", 100 * s.share), 8, right: true)
+                out.append(ReportText.pad(s.name, width) + ReportText.pad(String(s.size), 8, right: true) + ReportText.pad(String(format: "%.1f%%", 100 * s.share), 8, right: true)
                            + ReportText.pad(s.churnRate.map { String(format: "%.1f%%", 100 * $0) } ?? "—", 8, right: true)
-                           + cols.map { ReportText.num(s.centroid[$0], width: 18, digits: 2) }.joined())
+                           + cols.map { ReportText.num(s.centroid[$0], width: 20, digits: 2) }.joined())
             }
             out.append("")
-            out.append("RFM segments (R, F, M quintile scores 1-5 on recency, purchases and spend over 90 days):")
-            for (name, n) in b.rfmCounts.sorted(by: { $0.value > $1.value }) {
-                out.append("  " + ReportText.pad(name, 22) + ReportText.pad(String(n), 7, right: true))
+            if let rfm = b.rfm {
+                out.append("Score ranges (R: days since the last purchase, F: purchases, M: \(rfm.monetary.rawValue) purchase value):")
+                for d in ["r", "f", "m"] {
+                    let parts = rfm.scoreRanges.filter { $0.dimension == d }.sorted { $0.score > $1.score }
+                        .map { "\($0.score): \(Self.short($0.min))–\(Self.short($0.max)) (\($0.customers))" }
+                    out.append("  " + d.uppercased() + "  " + parts.joined(separator: ", "))
+                }
+            } else if !b.rfmCounts.isEmpty {
+                out.append("RFM segments (quintile scores of days since the last purchase, purchases and purchase value before the as-of date):")
+                for (name, n) in b.rfmCounts.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+                    out.append("  " + ReportText.pad(name, 22) + ReportText.pad(String(n), 7, right: true))
+                }
             }
             if !labelled { out.append("(churn rates need the log to cover \(horizonDays) days after the as-of date)") }
             out.append("Segments written to \(model)")
