@@ -7,7 +7,8 @@ struct DiffCommand: AdvisedCommand {
         commandName: "diff",
         abstract: "Who entered or left each list between two scored days, and who moved between segments (with why).",
         discussion: reflow("""
-            Lists: at-risk (flag at_risk), high-value (flag high_value), every action except none, every
+            Lists: at-risk (flag at_risk, at-risk universe only), high-value (flag high_value), win-back
+            (flag win_back), every action except none, every
             segment. A move is a segment change, shown with the customer's top reason on the --to day.
             With --margin m, a customer stays on the at-risk list until the probability falls below
             threshold - m (hysteresis), so lists do not flip-flop around the threshold; the threshold is

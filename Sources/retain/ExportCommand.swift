@@ -11,10 +11,13 @@ struct ExportCommand: AdvisedCommand {
         commandName: "export",
         abstract: "Write the marketing lists of a scored day: one file per list, atomically, mode 0600, with a manifest.",
         discussion: reflow("""
-            Lists: at-risk, high-value, an action id, a segment name (or action:ID / segment:NAME). Default:
-            at-risk, high-value and every action except none. Columns: customer_id, the --customers
-            attributes (e.g. email, plan), churn_probability, risk_tier, predicted_value, segment, action,
-            reasons. manifest.json gives per list the file, rows, date, model id and SHA-256 checksum.
+            Lists: at-risk (only the at-risk universe), high-value, win-back (lapsed or churned customers
+            with value, in win-back rank order), an action id, a segment name (or action:ID /
+            segment:NAME). Default: at-risk, high-value, win-back and every action except none. Columns:
+            customer_id, the --customers attributes (e.g. email, plan), churn_probability and risk_tier
+            (empty outside the universe), lifecycle, predicted_value, winback_rank, segment, action,
+            reasons. Histories written before lifecycles export with empty lifecycle cells.
+            manifest.json gives per list the file, rows, date, model id and SHA-256 checksum.
             --new-only keeps only customers who were not on the list on the previous scored day.
             """)
     )
@@ -25,7 +28,7 @@ struct ExportCommand: AdvisedCommand {
     @Option(name: .long, help: ArgumentHelp("Scored day to export (YYYY-MM-DD).", valueName: "date"))
     var date: String
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Lists to write (repeatable; default: at-risk, high-value, every action).", valueName: "name"))
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Lists to write (repeatable; default: at-risk, high-value, win-back, every action).", valueName: "name"))
     var list: [String] = []
 
     @Flag(name: .long, help: "Only customers not on the list on the previous scored day.")
