@@ -122,6 +122,7 @@ public enum ReasonCodes {
             case .binary: out += v == 1 ? a : b
             case .plain where !v.isNaN: out += a; num(v); out += b
             case .count where !v.isNaN:
+                if v == 0 && !above { out += "no".utf8; out += a; break }  // "no session in 90 days"
                 if v <= 1 && !above { out += "only ".utf8 }
                 num(v); out += v == 1 ? a : b
             default:

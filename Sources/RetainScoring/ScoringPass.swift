@@ -262,25 +262,36 @@ final class ScoringPass: @unchecked Sendable {
                 candidates.append(row)
             }
         }
-        let ranks = Self.winbackRanks(candidates, value: value, alive: joins.alive, recency: joins.recency, count: n)
+        let lifecycles = joins.lifecycle
+        let ranks = Self.winbackRanks(candidates, value: value, alive: joins.alive, recency: joins.recency,
+                                      churned: { lifecycles[$0] == .churned }, count: n)
+        // P(alive) comes from purchases alone: a customer who cancelled is not "alive" whatever it says.
+        var alive = joins.alive
+        for row in 0..<n where lifecycles[row] == .churned { alive[row] = .nan }
         let batch = ScoreBatch(customerIDs: joins.ids, churnProbability: prob, riskTier: tiers, predictedValue: value,
-                               lifecycle: joins.lifecycle, probabilityAlive: joins.alive, winbackRank: ranks,
+                               lifecycle: joins.lifecycle, probabilityAlive: alive, winbackRank: ranks,
                                segmentIndex: joins.segment, segmentNames: scorer.segments?.segments.map(\.name) ?? [], flags: flags,
                                reasonCount: options.reasonCount, reasonCodes: joins.reasonCodes, reasonValues: joins.reasonValues,
                                reasonTemplates: bundle.features.map { ReasonCodes.Template(feature: $0.name) })
         return Scorer.Result(batch: batch, drift: drift, notes: notes)
     }
 
-    /// Ranks 1…m of the win-back candidates (0 for everyone else): by P(alive) × value, highest
-    /// first, when every candidate has P(alive); else by own recency (most recent first; unknown
-    /// last), then value (highest first). Ties keep row order.
-    static func winbackRanks(_ candidates: [Int], value: [Double], alive: [Double], recency: [Double], count n: Int) -> [Int32] {
-        let byAlive = !candidates.isEmpty && candidates.allSatisfy { !alive[$0].isNaN }
+    /// Ranks 1…m of the win-back candidates (0 for everyone else): lapsed customers first (they
+    /// never said they were leaving), then churned ones (they cancelled).
+    ///
+    /// Lapsed: by predicted value, highest first, when the purchase model gives P(alive) (its value
+    /// is the expected purchases over the horizon, which already weighs in P(alive): how likely the
+    /// customer is to come back times what they are worth); else by days since their own last
+    /// activity (most recent first; unknown last), then value. Churned: by days since their own last
+    /// activity, then value (a purchase model does not know about the cancellation). Ties keep row order.
+    static func winbackRanks(_ candidates: [Int], value: [Double], alive: [Double], recency: [Double],
+                             churned: (Int) -> Bool = { _ in false }, count n: Int) -> [Int32] {
         let order = candidates.enumerated().sorted { a, b in
             let i = a.element, j = b.element
-            if byAlive {
-                let x = alive[i] * value[i], y = alive[j] * value[j]
-                if x != y { return x > y }
+            let ci = churned(i), cj = churned(j)
+            if ci != cj { return !ci }
+            if !ci && !alive[i].isNaN && !alive[j].isNaN {
+                if value[i] != value[j] { return value[i] > value[j] }
             } else {
                 let ri = recency[i].isNaN ? .infinity : recency[i], rj = recency[j].isNaN ? .infinity : recency[j]
                 if ri != rj { return ri < rj }

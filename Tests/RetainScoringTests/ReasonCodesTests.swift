@@ -35,6 +35,6 @@ final class ReasonCodesTests: XCTestCase {
         XCTAssertEqual(ReasonCodes.text(feature: "recency_purchase_days", value: 63.6, above: true), "no purchase in 64 days")
         XCTAssertEqual(ReasonCodes.text(feature: "bounce_rate_30d", value: 0.75, above: true), "bounce_rate_30d high (0.75)")
         XCTAssertEqual(ReasonCodes.text(feature: "csat_mean_180d", value: 2, above: false), "csat_mean_180d low (2)")
-        XCTAssertEqual(ReasonCodes.text(feature: "n_login_30d", value: 0, above: false), "only 0 logins in 30 days")
+        XCTAssertEqual(ReasonCodes.text(feature: "n_login_30d", value: 0, above: false), "no login in 30 days")
     }
 }

@@ -96,14 +96,18 @@ final class ScorerTests: XCTestCase {
         XCTAssertEqual(r[1].flags, ["detractor"])
     }
 
-    /// Win-back order: P(alive) × value when every candidate has P(alive); else own recency, then value.
-    func testWinBackRanksByAliveTimesValueElseRecencyThenValue() {
+    /// Win-back order: lapsed before churned; lapsed by the model's value (which weighs in P(alive))
+    /// when P(alive) is known, else own recency, then value; churned by own recency, then value.
+    func testWinBackRanksLapsedByValueThenChurnedByRecency() {
         let rows = [0, 1, 2, 3]
-        let byAlive = ScoringPass.winbackRanks(rows, value: [100, 50, 400, 10], alive: [0.5, 0.9, 0.1, 1], recency: [1, 2, 3, 4], count: 5)
-        // 50, 45, 40, 10
-        XCTAssertEqual(byAlive, [1, 2, 3, 4, 0])
+        let byValue = ScoringPass.winbackRanks(rows, value: [100, 50, 400, 10], alive: [0.5, 0.9, 0.1, 1], recency: [1, 2, 3, 4], count: 5)
+        XCTAssertEqual(byValue, [2, 3, 1, 4, 0])
         let byRecency = ScoringPass.winbackRanks(rows, value: [100, 50, 400, 10], alive: [.nan, 0.9, .nan, .nan], recency: [40, 40, .nan, 35], count: 4)
         XCTAssertEqual(byRecency, [2, 3, 4, 1])
+        // Rows 1 and 3 churned: after the lapsed ones whatever their value, and by recency among themselves.
+        let mixed = ScoringPass.winbackRanks(rows, value: [100, 900, 400, 800], alive: [0.5, 0.9, 0.1, 1], recency: [1, 50, 3, 20],
+                                             churned: { $0 == 1 || $0 == 3 }, count: 4)
+        XCTAssertEqual(mixed, [2, 4, 1, 3])
     }
 
     func testRevenueRateOnATableIsTheLast90DaysValueOverTheHorizon() throws {
