@@ -115,7 +115,17 @@ extension AnyModel {
                               m.auc, m.baselineAUC.map { String(format: "%.4f", $0) } ?? "—", m.averagePrecision, m.logLoss, m.brier,
                               m.liftTopDecile, m.baseRate, m.observations))
         }
+        if let u = b.universe {
+            let rows = b.universeRows.map { "; " + $0.map { "\($0.date) \($0.inUniverse) in / \($0.outside) out" }.joined(separator: ", ") } ?? ""
+            out.append("At-risk universe: lifecycle " + u.joined(separator: ", ") + " (learned, evaluated and scored)" + rows)
+        }
+        if let bt = b.backtest, !bt.isEmpty {
+            out.append("Backtest (rolling origin): " + bt.map { p in
+                String(format: "%@ AUC %.3f (baseline %@), lift %.2f", p.date, p.auc, p.baselineAUC.map { String(format: "%.3f", $0) } ?? "—", p.liftTopDecile)
+            }.joined(separator: "; "))
+        }
         out.append("Risk thresholds: " + b.thresholds.summary)
+        if let v = b.value { out.append("Value: " + v.definition) }
         out.append("Calibration: \(b.calibrationMethod)\(b.metrics == nil ? "" : " (fitted on the held-out dates)")")
         out.append("Top coefficients by |z|:")
         for row in b.coefficientTable.prefix(10) {
