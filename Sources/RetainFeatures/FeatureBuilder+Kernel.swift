@@ -102,6 +102,8 @@ struct EventKernel {
     let ownDayOffset: Int, ownDays: Int
 
     typealias Slot = FeatureAccumulator.Slot
+    /// Ages at or beyond this (past year 9999 from T) get no day bit.
+    static let maxAgeSeconds = 1e12
     var tPrior: Int { W }
     var tAll: Int { W + 1 }
     var tLast: Int { W + 2 }
@@ -133,8 +135,10 @@ struct EventKernel {
                 continue
             }
             let age = T - t
-            count(block: block, fixed: f, time: t, age: age, type: ty)
-            if kind.own { addOwn(block: block, fixed: f, time: t, age: age) }
+            // Whole days before T (Int.max past any bit range; also for a NaN time from a library caller).
+            let dayAge = age < EventKernel.maxAgeSeconds ? Int(age / secondsPerDay) : Int.max
+            count(block: block, fixed: f, time: t, age: age, dayAge: dayAge, type: ty)
+            if kind.own { addOwn(block: block, fixed: f, time: t, dayAge: dayAge) }
             addValue(fixed: f, role: role, time: t, age: age, value: v)
             if !custom.isEmpty { addCustom(block: block, fixed: f, time: t, age: age, type: ty, value: v) }
         }
@@ -143,7 +147,7 @@ struct EventKernel {
     /// First and last time, the type's counts per window, prior-window, all-time and last time,
     /// and the activity day bit.
     @inline(__always)
-    private func count(block: Int, fixed f: UnsafeMutablePointer<Double>, time t: Double, age: Double, type ty: Int) {
+    private func count(block: Int, fixed f: UnsafeMutablePointer<Double>, time t: Double, age: Double, dayAge d: Int, type ty: Int) {
         if t < f[Slot.first] { f[Slot.first] = t }
         if t > f[Slot.last] { f[Slot.last] = t }
         let p = perType + block * typeStride + ty * typeSlots
@@ -153,18 +157,16 @@ struct EventKernel {
         let trend = Double(FeatureWindow.trendDays) * secondsPerDay
         if age > trend && age <= 2 * trend { p[tPrior] += 1 }
         if age <= maxActivitySeconds {
-            let d = Int(age / secondsPerDay)
             let dw = days + block * dayWords
             dw[d >> 6] |= 1 << UInt64(d & 63)
         }
     }
 
-    /// Own activity: first and last time, and the day bit of its day-age when within the lifecycle span.
+    /// Own activity: first and last time, and the bit of its day-age `d` when within the lifecycle span.
     @inline(__always)
-    private func addOwn(block: Int, fixed f: UnsafeMutablePointer<Double>, time t: Double, age: Double) {
+    private func addOwn(block: Int, fixed f: UnsafeMutablePointer<Double>, time t: Double, dayAge d: Int) {
         if t < f[Slot.ownFirst] { f[Slot.ownFirst] = t }
         if t > f[Slot.ownLast] { f[Slot.ownLast] = t }
-        let d = Int(age / secondsPerDay)
         if d < ownDays {
             let dw = days + block * dayWords + ownDayOffset
             dw[d >> 6] |= 1 << UInt64(d & 63)
