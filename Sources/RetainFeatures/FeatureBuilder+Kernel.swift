@@ -100,19 +100,21 @@ struct EventKernel {
     let maxActivitySeconds: Double
     /// Word offset of the own-activity day bits in a day block, and how many day-ages they cover.
     let ownDayOffset: Int, ownDays: Int
+    /// Ages below this may set a day bit (activity or own activity); older events set none.
+    let dayBitSeconds: Double
 
     typealias Slot = FeatureAccumulator.Slot
-    /// Ages at or beyond this (past year 9999 from T) get no day bit.
-    static let maxAgeSeconds = 1e12
     var tPrior: Int { W }
     var tAll: Int { W + 1 }
     var tLast: Int { W + 2 }
 
-    /// Prefetches the blocks an event of `customer` and `type` will write (for every snapshot's first).
+    /// Prefetches the blocks an event of `customer` and `type` will write (for every snapshot's first):
+    /// slots 0 and 3 (first … own last, which every event reads) in case they straddle two lines.
     @inline(__always)
     func prefetch(customer c: Int, type: Int) {
         let block = c * S
         retain_prefetch_write(fixed + block * stride)
+        retain_prefetch_write(fixed + block * stride + Slot.ownLast)
         retain_prefetch_write(perType + block * typeStride + type * typeSlots)
         retain_prefetch_write(days + block * dayWords)
     }
@@ -135,8 +137,8 @@ struct EventKernel {
                 continue
             }
             let age = T - t
-            // Whole days before T (Int.max past any bit range; also for a NaN time from a library caller).
-            let dayAge = age < EventKernel.maxAgeSeconds ? Int(age / secondsPerDay) : Int.max
+            // Whole days before T, computed only within the day bits' reach (else Int.max).
+            let dayAge = age < dayBitSeconds ? Int(age / secondsPerDay) : Int.max
             count(block: block, fixed: f, time: t, age: age, dayAge: dayAge, type: ty)
             if kind.own { addOwn(block: block, fixed: f, time: t, dayAge: dayAge) }
             addValue(fixed: f, role: role, time: t, age: age, value: v)

@@ -331,7 +331,8 @@ public struct FeatureAccumulator {
                              perType: pt.baseAddress!, days: dy.baseAddress!, kinds: kinds, custom: custom,
                              S: S, W: W, stride: stride, typeStride: typeStride, typeSlots: typeSlots,
                              dayWords: dayWords, horizon: horizon, label: label,
-                             maxActivitySeconds: maxActivitySeconds, ownDayOffset: ownDayOffset, ownDays: ownDays))
+                             maxActivitySeconds: maxActivitySeconds, ownDayOffset: ownDayOffset, ownDays: ownDays,
+                             dayBitSeconds: max(maxActivitySeconds.nextUp, Double(ownDays) * secondsPerDay)))
         } } } } }
     }
 }
