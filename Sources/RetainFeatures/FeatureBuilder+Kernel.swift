@@ -6,6 +6,7 @@ import RetainIngest
 /// How the accumulator's hot loop treats an event type's role (one byte per type; every other
 /// role is only counted).
 enum AccumulatedRole: UInt8 {
+    // The subscription roles come last: the hot loop tests `rawValue >= subscriptionStart`.
     case other, purchase, session, nps, csat, ces, subscriptionStart, subscriptionCancel
 
     init(_ role: Role?) {
@@ -29,7 +30,7 @@ struct TypeKind {
     let own: Bool
 }
 
-/// Values of the subscription-kind slot (``FeatureAccumulator/Slot/subKind``).
+/// Values of the subscription-kind slot (``FeatureAccumulator/SubSlot/kind``).
 enum SubscriptionKind {
     static let none = 0.0, start = 1.0, cancel = 2.0
 }
@@ -92,6 +93,7 @@ struct EventKernel {
     let fixed: UnsafeMutablePointer<Double>
     let perType: UnsafeMutablePointer<Double>
     let days: UnsafeMutablePointer<UInt64>
+    let subscriptions: UnsafeMutablePointer<Double>
     let kinds: [TypeKind]
     let custom: CustomKernel
     let S: Int, W: Int, stride: Int, typeStride: Int, typeSlots: Int, dayWords: Int
@@ -142,6 +144,7 @@ struct EventKernel {
             count(block: block, fixed: f, time: t, age: age, dayAge: dayAge, type: ty)
             if kind.own { addOwn(block: block, fixed: f, time: t, dayAge: dayAge) }
             addValue(fixed: f, role: role, time: t, age: age, value: v)
+            if role.rawValue >= AccumulatedRole.subscriptionStart.rawValue { addSubscription(block: block, time: t, role: role) }
             if !custom.isEmpty { addCustom(block: block, fixed: f, time: t, age: age, type: ty, value: v) }
         }
     }
@@ -175,11 +178,21 @@ struct EventKernel {
         }
     }
 
-    /// The role's value: purchase and session sums per window, the latest NPS score, CSAT and CES
-    /// sums; and the latest subscription event (whatever the value).
+    /// The latest subscription event (on equal times the later one in file order wins) and the latest cancel.
+    private func addSubscription(block: Int, time t: Double, role: AccumulatedRole) {
+        typealias SubSlot = FeatureAccumulator.SubSlot
+        let s = subscriptions + block * SubSlot.count
+        if t >= s[SubSlot.time] {
+            s[SubSlot.time] = t
+            s[SubSlot.kind] = role == .subscriptionStart ? SubscriptionKind.start : SubscriptionKind.cancel
+        }
+        if role == .subscriptionCancel && t > s[SubSlot.cancelTime] { s[SubSlot.cancelTime] = t }
+    }
+
+    /// The role's value: purchase and session sums per window, the latest NPS score, CSAT and CES sums.
     @inline(__always)
     private func addValue(fixed f: UnsafeMutablePointer<Double>, role: AccumulatedRole, time t: Double, age: Double, value v: Double) {
-        guard !v.isNaN || role == .subscriptionStart || role == .subscriptionCancel else { return }
+        guard !v.isNaN else { return }
         switch role {
         case .purchase, .session:
             let base = Slot.count + (role == .purchase ? 0 : 2 * W)
@@ -193,14 +206,7 @@ struct EventKernel {
                 let s = role == .csat ? Slot.csatSum : Slot.cesSum
                 f[s] += v; f[s + 1] += 1
             }
-        case .subscriptionStart, .subscriptionCancel:
-            // The latest subscription event; on equal times the later one in file order wins.
-            if t >= f[Slot.subTime] {
-                f[Slot.subTime] = t
-                f[Slot.subKind] = role == .subscriptionStart ? SubscriptionKind.start : SubscriptionKind.cancel
-            }
-            if role == .subscriptionCancel && t > f[Slot.cancelTime] { f[Slot.cancelTime] = t }
-        case .other:
+        case .other, .subscriptionStart, .subscriptionCancel:
             break
         }
     }
