@@ -196,6 +196,9 @@ public struct FeatureAccumulator {
             dayOffsets.append(-1)
         }
         maxWindowDays = maxDays
+        // A small day block is padded to a power of two words, so no block straddles a cache line
+        // (the kernel prefetches only a block's first line).
+        if words < 8 { words = 1 << (64 - (words - 1).leadingZeroBitCount) }
         dayWords = words
         fixedTemplate = template
         stride = template.count
