@@ -239,12 +239,13 @@ extension FeatureAccumulator {
     /// The lifecycle state of customer `c` as of snapshot `k` (see ``Lifecycle``).
     private func lifecycle(_ c: Int, _ k: Int, signup: Double, rules: LifecycleRules) -> Lifecycle {
         let block = c * S + k
-        let f = block * stride
+        let f = block * stride, s = block * SubSlot.count
         let evidence = LifecycleEvidence(
             signup: signup, firstAny: fixed[f + Slot.first],
             ownFirst: fixed[f + Slot.ownFirst], ownLast: fixed[f + Slot.ownLast],
-            subscriptionTime: fixed[f + Slot.subTime], subscriptionIsCancel: fixed[f + Slot.subKind] == SubscriptionKind.cancel,
-            cancelTime: fixed[f + Slot.cancelTime])
+            subscriptionTime: subscriptions[s + SubSlot.time],
+            subscriptionIsCancel: subscriptions[s + SubSlot.kind] == SubscriptionKind.cancel,
+            cancelTime: subscriptions[s + SubSlot.cancelTime])
         let base = block * dayWords + ownDayOffset
         return rules.state(asOf: snapshots[k], evidence) { d in
             d < ownDays && days[base + (d >> 6)] & (1 << UInt64(d & 63)) != 0

@@ -6,6 +6,7 @@ import RetainIngest
 /// How the accumulator's hot loop treats an event type's role (one byte per type; every other
 /// role is only counted).
 enum AccumulatedRole: UInt8 {
+    // The subscription roles come last: the hot loop tests `rawValue >= subscriptionStart`.
     case other, purchase, session, nps, csat, ces, subscriptionStart, subscriptionCancel
 
     init(_ role: Role?) {
@@ -29,7 +30,7 @@ struct TypeKind {
     let own: Bool
 }
 
-/// Values of the subscription-kind slot (``FeatureAccumulator/Slot/subKind``).
+/// Values of the subscription-kind slot (``FeatureAccumulator/SubSlot/kind``).
 enum SubscriptionKind {
     static let none = 0.0, start = 1.0, cancel = 2.0
 }
@@ -92,6 +93,7 @@ struct EventKernel {
     let fixed: UnsafeMutablePointer<Double>
     let perType: UnsafeMutablePointer<Double>
     let days: UnsafeMutablePointer<UInt64>
+    let subscriptions: UnsafeMutablePointer<Double>
     let kinds: [TypeKind]
     let custom: CustomKernel
     let S: Int, W: Int, stride: Int, typeStride: Int, typeSlots: Int, dayWords: Int
@@ -100,17 +102,21 @@ struct EventKernel {
     let maxActivitySeconds: Double
     /// Word offset of the own-activity day bits in a day block, and how many day-ages they cover.
     let ownDayOffset: Int, ownDays: Int
+    /// Ages below this may set a day bit (activity or own activity); older events set none.
+    let dayBitSeconds: Double
 
     typealias Slot = FeatureAccumulator.Slot
     var tPrior: Int { W }
     var tAll: Int { W + 1 }
     var tLast: Int { W + 2 }
 
-    /// Prefetches the blocks an event of `customer` and `type` will write (for every snapshot's first).
+    /// Prefetches the blocks an event of `customer` and `type` will write (for every snapshot's first):
+    /// slots 0 and 3 (first … own last, which every event reads) in case they straddle two lines.
     @inline(__always)
     func prefetch(customer c: Int, type: Int) {
         let block = c * S
         retain_prefetch_write(fixed + block * stride)
+        retain_prefetch_write(fixed + block * stride + Slot.ownLast)
         retain_prefetch_write(perType + block * typeStride + type * typeSlots)
         retain_prefetch_write(days + block * dayWords)
     }
@@ -133,9 +139,12 @@ struct EventKernel {
                 continue
             }
             let age = T - t
-            count(block: block, fixed: f, time: t, age: age, type: ty)
-            if kind.own { addOwn(block: block, fixed: f, time: t, age: age) }
+            // Whole days before T, computed only within the day bits' reach (else Int.max).
+            let dayAge = age < dayBitSeconds ? Int(age / secondsPerDay) : Int.max
+            count(block: block, fixed: f, time: t, age: age, dayAge: dayAge, type: ty)
+            if kind.own { addOwn(block: block, fixed: f, time: t, dayAge: dayAge) }
             addValue(fixed: f, role: role, time: t, age: age, value: v)
+            if role.rawValue >= AccumulatedRole.subscriptionStart.rawValue { addSubscription(block: block, time: t, role: role) }
             if !custom.isEmpty { addCustom(block: block, fixed: f, time: t, age: age, type: ty, value: v) }
         }
     }
@@ -143,7 +152,7 @@ struct EventKernel {
     /// First and last time, the type's counts per window, prior-window, all-time and last time,
     /// and the activity day bit.
     @inline(__always)
-    private func count(block: Int, fixed f: UnsafeMutablePointer<Double>, time t: Double, age: Double, type ty: Int) {
+    private func count(block: Int, fixed f: UnsafeMutablePointer<Double>, time t: Double, age: Double, dayAge d: Int, type ty: Int) {
         if t < f[Slot.first] { f[Slot.first] = t }
         if t > f[Slot.last] { f[Slot.last] = t }
         let p = perType + block * typeStride + ty * typeSlots
@@ -153,29 +162,37 @@ struct EventKernel {
         let trend = Double(FeatureWindow.trendDays) * secondsPerDay
         if age > trend && age <= 2 * trend { p[tPrior] += 1 }
         if age <= maxActivitySeconds {
-            let d = Int(age / secondsPerDay)
             let dw = days + block * dayWords
             dw[d >> 6] |= 1 << UInt64(d & 63)
         }
     }
 
-    /// Own activity: first and last time, and the day bit of its day-age when within the lifecycle span.
+    /// Own activity: first and last time, and the bit of its day-age `d` when within the lifecycle span.
     @inline(__always)
-    private func addOwn(block: Int, fixed f: UnsafeMutablePointer<Double>, time t: Double, age: Double) {
+    private func addOwn(block: Int, fixed f: UnsafeMutablePointer<Double>, time t: Double, dayAge d: Int) {
         if t < f[Slot.ownFirst] { f[Slot.ownFirst] = t }
         if t > f[Slot.ownLast] { f[Slot.ownLast] = t }
-        let d = Int(age / secondsPerDay)
         if d < ownDays {
             let dw = days + block * dayWords + ownDayOffset
             dw[d >> 6] |= 1 << UInt64(d & 63)
         }
     }
 
-    /// The role's value: purchase and session sums per window, the latest NPS score, CSAT and CES
-    /// sums; and the latest subscription event (whatever the value).
+    /// The latest subscription event (on equal times the later one in file order wins) and the latest cancel.
+    private func addSubscription(block: Int, time t: Double, role: AccumulatedRole) {
+        typealias SubSlot = FeatureAccumulator.SubSlot
+        let s = subscriptions + block * SubSlot.count
+        if t >= s[SubSlot.time] {
+            s[SubSlot.time] = t
+            s[SubSlot.kind] = role == .subscriptionStart ? SubscriptionKind.start : SubscriptionKind.cancel
+        }
+        if role == .subscriptionCancel && t > s[SubSlot.cancelTime] { s[SubSlot.cancelTime] = t }
+    }
+
+    /// The role's value: purchase and session sums per window, the latest NPS score, CSAT and CES sums.
     @inline(__always)
     private func addValue(fixed f: UnsafeMutablePointer<Double>, role: AccumulatedRole, time t: Double, age: Double, value v: Double) {
-        guard !v.isNaN || role == .subscriptionStart || role == .subscriptionCancel else { return }
+        guard !v.isNaN else { return }
         switch role {
         case .purchase, .session:
             let base = Slot.count + (role == .purchase ? 0 : 2 * W)
@@ -189,14 +206,7 @@ struct EventKernel {
                 let s = role == .csat ? Slot.csatSum : Slot.cesSum
                 f[s] += v; f[s + 1] += 1
             }
-        case .subscriptionStart, .subscriptionCancel:
-            // The latest subscription event; on equal times the later one in file order wins.
-            if t >= f[Slot.subTime] {
-                f[Slot.subTime] = t
-                f[Slot.subKind] = role == .subscriptionStart ? SubscriptionKind.start : SubscriptionKind.cancel
-            }
-            if role == .subscriptionCancel && t > f[Slot.cancelTime] { f[Slot.cancelTime] = t }
-        case .other:
+        case .other, .subscriptionStart, .subscriptionCancel:
             break
         }
     }

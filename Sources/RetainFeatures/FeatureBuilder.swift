@@ -100,11 +100,13 @@ public struct FeatureAccumulator {
     // Storage: per (customer, snapshot) a block of `stride` doubles of fixed slots, then custom
     // slots; per (customer, snapshot) a block of `typeStride` doubles for the event types; and
     // `dayWords` UInt64 words of day bits per (customer, snapshot): activity (any event), then own
-    // activity, then the custom distinct-day features.
+    // activity, then the custom distinct-day features; and `SubSlot.count` doubles of subscription
+    // state per (customer, snapshot).
     private(set) var customerCount = 0
     var fixed: [Double] = []
     var perType: [Double] = []
     var days: [UInt64] = []
+    var subscriptions: [Double] = []
     let fixedTemplate: [Double]
     let stride: Int
     var typeStride: Int { typeCapacity * typeSlots }
@@ -125,13 +127,18 @@ public struct FeatureAccumulator {
     private(set) var events = 0
     private(set) var latestEvent = -Double.infinity
 
-    // Fixed slot indices. `horizonOwn`: an own event in the label window; `sub*`: the latest
-    // subscription event before T (time, ``SubscriptionKind``), `cancelTime` the latest cancel.
+    // Fixed slot indices. `horizonOwn`: an own event in the label window.
     enum Slot {
         static let first = 0, last = 1, ownFirst = 2, ownLast = 3, horizonOwn = 4, horizonCancel = 5
-        static let subTime = 6, subKind = 7, cancelTime = 8
-        static let npsTime = 9, npsValue = 10, csatSum = 11, csatN = 12, cesSum = 13, cesN = 14
-        static let count = 15            // then per window: purchaseSum, purchaseN, sessionSum, sessionN
+        static let npsTime = 6, npsValue = 7, csatSum = 8, csatN = 9, cesSum = 10, cesN = 11
+        static let count = 12            // then per window: purchaseSum, purchaseN, sessionSum, sessionN
+    }
+    // Subscription slots, apart from the fixed block (rare events; keeps the hot block small):
+    // the latest subscription event before T (time, ``SubscriptionKind``) and the latest cancel.
+    enum SubSlot {
+        static let time = 0, kind = 1, cancelTime = 2
+        static let count = 3
+        static let template: [Double] = [-.infinity, SubscriptionKind.none, -.infinity]
     }
     // Per-type slot offsets: counts per window (0..<W), then prior-30-day count, all-time count, last time.
     var tPrior: Int { W }
@@ -159,8 +166,6 @@ public struct FeatureAccumulator {
         template[Slot.last] = -.infinity
         template[Slot.ownFirst] = .infinity
         template[Slot.ownLast] = -.infinity
-        template[Slot.subTime] = -.infinity
-        template[Slot.cancelTime] = -.infinity
         template[Slot.npsTime] = -.infinity
         template[Slot.npsValue] = -.infinity
         // Custom features: slots after the fixed ones; distinct-day bitsets after the activity bits.
@@ -191,6 +196,9 @@ public struct FeatureAccumulator {
             dayOffsets.append(-1)
         }
         maxWindowDays = maxDays
+        // A small day block is padded to a power of two words, so no block straddles a cache line
+        // (the kernel prefetches only a block's first line).
+        if words < 8 { words = 1 << (64 - (words - 1).leadingZeroBitCount) }
         dayWords = words
         fixedTemplate = template
         stride = template.count
@@ -243,6 +251,7 @@ public struct FeatureAccumulator {
         for t in 0..<typeCapacity { typeBlock[t * typeSlots + tLast] = -.infinity }
         for _ in 0..<(add * S) { perType.append(contentsOf: typeBlock) }
         days.append(contentsOf: repeatElement(0, count: add * S * dayWords))
+        for _ in 0..<(add * S) { subscriptions.append(contentsOf: SubSlot.template) }
         customerCount = count
     }
 
@@ -326,12 +335,15 @@ public struct FeatureAccumulator {
         fixed.withUnsafeMutableBufferPointer { fx in
         perType.withUnsafeMutableBufferPointer { pt in
         days.withUnsafeMutableBufferPointer { dy in
+        subscriptions.withUnsafeMutableBufferPointer { sb in
             // Every buffer has at least one block: `add` reserved room for its customers.
             body(EventKernel(snapshots: snaps.baseAddress!, windows: win.baseAddress!, fixed: fx.baseAddress!,
-                             perType: pt.baseAddress!, days: dy.baseAddress!, kinds: kinds, custom: custom,
+                             perType: pt.baseAddress!, days: dy.baseAddress!, subscriptions: sb.baseAddress!,
+                             kinds: kinds, custom: custom,
                              S: S, W: W, stride: stride, typeStride: typeStride, typeSlots: typeSlots,
                              dayWords: dayWords, horizon: horizon, label: label,
-                             maxActivitySeconds: maxActivitySeconds, ownDayOffset: ownDayOffset, ownDays: ownDays))
-        } } } } }
+                             maxActivitySeconds: maxActivitySeconds, ownDayOffset: ownDayOffset, ownDays: ownDays,
+                             dayBitSeconds: max(maxActivitySeconds.nextUp, Double(ownDays) * secondsPerDay)))
+        } } } } } }
     }
 }
