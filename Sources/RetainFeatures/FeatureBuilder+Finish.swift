@@ -216,7 +216,7 @@ extension FeatureAccumulator {
         let order = ids.indices.sorted { ids[$0] < ids[$1] }
         let snapOrder = snapshots.indices.sorted { snapshots[$0] < snapshots[$1] }
         var outIDs = [String](), outAsOf = [Double](), values = [Double]()
-        var states = [Lifecycle](), ownRecency = [Double]()
+        var states = [Lifecycle](), ownRecency = [Double](), subscribed = [Bool]()
         let rules = LifecycleRules(newDays: newDays, lapsedDays: lapsedDays)
         let ratioIndex = ratioColumns.map { r in (names.firstIndex(of: r.0)!, r.1, r.2) }
         for k in snapOrder {
@@ -230,10 +230,15 @@ extension FeatureAccumulator {
                 for (j, a, b) in ratioIndex { values[start + j] = ratio(values[start + a], values[start + b]) }
                 states.append(lifecycle(c, k, signup: signupOf[c], rules: rules))
                 ownRecency.append(days(c, k, fixedAt(c, k, Slot.ownLast)))
+                let sub = (c * S + k) * SubSlot.count
+                subscribed.append(subscriptions[sub + SubSlot.time].isFinite && subscriptions[sub + SubSlot.kind] != SubscriptionKind.cancel)
             }
         }
-        return FeatureMatrix(names: names, customerIDs: outIDs, asOf: outAsOf, values: values,
-                             lifecycle: states, ownRecencyDays: ownRecency)
+        var m = FeatureMatrix(names: names, customerIDs: outIDs, asOf: outAsOf, values: values,
+                              lifecycle: states, ownRecencyDays: ownRecency)
+        m.subscribed = subscribed
+        m.universeNeedsSubscription = spec.config.churn.definition == .cancellation
+        return m
     }
 
     /// The lifecycle state of customer `c` as of snapshot `k` (see ``Lifecycle``).

@@ -43,6 +43,12 @@ public struct FeatureMatrix: Sendable, Equatable {
     /// Days since each row's customer's last own activity (business actions excluded) as of the
     /// row's date; NaN when never (empty when not computed).
     public var ownRecencyDays: [Double] = []
+    /// Whether each row's customer holds a subscription at the row's date (latest subscription
+    /// event a `subscription_start`); empty when not computed.
+    public var subscribed: [Bool] = []
+    /// Whether the at-risk universe also needs a subscription: true when the label is `cancellation`
+    /// (only a subscriber can cancel, so a customer without a subscription is no row of that model).
+    public var universeNeedsSubscription = false
 
     /// Number of rows.
     public var rowCount: Int { customerIDs.count }
@@ -60,7 +66,16 @@ public struct FeatureMatrix: Sendable, Equatable {
     }
 
     /// Whether row `row` is in the at-risk universe (every row when lifecycle was not computed).
-    public func inUniverse(row: Int) -> Bool { lifecycle.isEmpty || lifecycle[row].inUniverse }
+    ///
+    /// Under the `cancellation` label (``universeNeedsSubscription``) the row's customer must also
+    /// hold a subscription.
+    public func inUniverse(row: Int) -> Bool {
+        guard lifecycle.isEmpty || lifecycle[row].inUniverse else { return false }
+        return !universeNeedsSubscription || subscribed.isEmpty || subscribed[row]
+    }
+
+    /// ``inUniverse(row:)`` of every row (empty when lifecycle was not computed).
+    public var universeMask: [Bool] { lifecycle.isEmpty ? [] : (0..<rowCount).map(inUniverse(row:)) }
 
     /// The row of a customer at an as-of instant.
     public func row(customer: String, asOf t: Double? = nil) -> Int? {

@@ -53,7 +53,7 @@ public enum FeatureRun {
     static func universeColumn(_ m: FeatureMatrix) -> FeatureTable.WrittenColumn? {
         guard m.lifecycle.count == m.rowCount else { return nil }
         return FeatureTable.WrittenColumn(name: universeColumnName, position: m.names.lastIndex(of: "churned") ?? m.names.count,
-                                          values: m.lifecycle.map { $0.inUniverse ? 1 : 0 })
+                                          values: m.universeMask.map { $0 ? 1 : 0 })
     }
 
     /// Name of the at-risk-universe column of `retain features --label`.

@@ -346,7 +346,8 @@ public struct ModelBundle: ModelPayload, Equatable {
     /// How a table-trained model was fitted (nil for event-trained models).
     public var table: TableFit?
     /// The lifecycle states the model learned from (`new`, `active`, `reactivated`: the at-risk
-    /// universe); nil when the training rows carried no lifecycle (every row was used) and in older files.
+    /// universe), plus `subscribed` when the label is a cancellation (only subscribers are rows); nil
+    /// when the training rows carried no lifecycle (every row was used) and in older files.
     public var universe: [String]?
     /// Rows in and outside the universe per observation date (nil in older files and table models).
     public var universeRows: [UniverseCount]?

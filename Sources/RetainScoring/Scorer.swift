@@ -18,6 +18,9 @@ public struct ScoringInput: Sendable {
     public var lifecycle: [Lifecycle]
     /// Days since each row's last own activity (empty: not known; NaN: never).
     public var ownRecencyDays: [Double]
+    /// Whether each row is in the at-risk universe (empty: from `lifecycle`); set from a matrix's
+    /// ``FeatureMatrix/universeMask`` (a cancellation model also needs a subscription).
+    public var universe: [Bool] = []
     public var rowCount: Int { customerIDs.count }
 
     public init(names: [String], customerIDs: [String], values: [Double], lifecycle: [Lifecycle] = [], ownRecencyDays: [Double] = []) {
@@ -29,6 +32,7 @@ public struct ScoringInput: Sendable {
 
     public init(_ m: FeatureMatrix) {
         self.init(names: m.names, customerIDs: m.customerIDs, values: m.values, lifecycle: m.lifecycle, ownRecencyDays: m.ownRecencyDays)
+        universe = m.universeMask
     }
 
     /// A prepared table; rows without an id column are named by their 1-based row number.
@@ -149,14 +153,15 @@ public struct Scorer: Sendable {
         let pass = try ScoringPass(scorer: self, names: input.names, expectedRows: n)
         // Rows in parallel blocks; each block's results are joined in order at the end.
         let block = 4096
-        let ids = input.customerIDs, lifecycle = input.lifecycle, recency = input.ownRecencyDays
+        let ids = input.customerIDs, lifecycle = input.lifecycle, recency = input.ownRecencyDays, universe = input.universe
         input.values.withUnsafeBufferPointer { xB in
             nonisolated(unsafe) let x = xB.baseAddress
             DispatchQueue.concurrentPerform(iterations: (n + block - 1) / block) { b in
                 let rows = (b * block)..<min(n, (b + 1) * block)
                 pass.score(block: b, x: x! + rows.lowerBound * p, rowCount: rows.count, ids: Array(ids[rows]), samplePosition: rows.lowerBound,
                            lifecycle: lifecycle.isEmpty ? nil : Array(lifecycle[rows]),
-                           ownRecencyDays: recency.isEmpty ? nil : Array(recency[rows]))
+                           ownRecencyDays: recency.isEmpty ? nil : Array(recency[rows]),
+                           universe: universe.isEmpty ? nil : Array(universe[rows]))
             }
         }
         return pass.finish()

@@ -93,8 +93,9 @@ final class ScoringPass: @unchecked Sendable {
     ///   - lifecycle: The rows' lifecycle states (nil: not known; then a table's `in_universe`
     ///     column, when present, tells who is outside the universe).
     ///   - ownRecencyDays: Days since each row's last own activity (nil: not known).
+    ///   - universe: Whether each row is in the at-risk universe (nil: from `lifecycle`).
     func score(block: Int, x: UnsafePointer<Double>, rowCount n: Int, ids: [String]?, samplePosition: Int,
-               lifecycle: [Lifecycle]?, ownRecencyDays: [Double]?) {
+               lifecycle: [Lifecycle]?, ownRecencyDays: [Double]?, universe: [Bool]? = nil) {
         let bundle = scorer.bundle, options = scorer.options
         let r = options.reasonCount, p = width, q = q
         let intercept = bundle.intercept
@@ -155,7 +156,7 @@ final class ScoringPass: @unchecked Sendable {
                 out.segment[row] = Int32(bestS)
             }
             let inUniverse: Bool
-            if let lifecycle { inUniverse = lifecycle[row].inUniverse } else if let c = universeCol { inUniverse = x[base + c] != 0 } else { inUniverse = true }
+            if let universe { inUniverse = universe[row] } else if let lifecycle { inUniverse = lifecycle[row].inUniverse } else if let c = universeCol { inUniverse = x[base + c] != 0 } else { inUniverse = true }
             guard inUniverse else { continue }  // no probability, tier, reasons or drift count
             var z = intercept
             var filled = 0

@@ -222,6 +222,7 @@ public enum TrainingPipeline {
         let countText = universeCounts.map { "\($0.date) \($0.inUniverse) in / \($0.outside) out" }.joined(separator: "; ")
         if lifecycleKnown {
             notes.append("At-risk universe: only rows whose lifecycle at their observation date is " + Lifecycle.universe.map(\.name).joined(separator: ", ")
+                         + (m.universeNeedsSubscription ? " and who hold a subscription (the label is a cancellation, which only a subscriber can make)" : "")
                          + " are used for training, cross-validation, the holdout, its baseline, calibration, the backtest, the refit and the tiers (lapsed and churned customers are left out); rows per date: " + countText + ".")
         } else {
             notes.append("The training rows carry no lifecycle state: every row is treated as in the at-risk universe (rows per date: " + countText + ").")
@@ -370,7 +371,7 @@ public enum TrainingPipeline {
             c: chosenC, cSelection: cSelection, classWeight: settings.classWeight.rawValue, calibration: platt,
             isotonic: isotonic, calibrationMethod: method,
             metrics: metrics, thresholds: thresholds, notes: notes)
-        bundle.universe = lifecycleKnown ? Lifecycle.universe.map(\.name) : nil
+        bundle.universe = lifecycleKnown ? Lifecycle.universe.map(\.name) + (m.universeNeedsSubscription ? ["subscribed"] : []) : nil
         bundle.universeRows = universeCounts
         bundle.backtest = backtest.points
         bundle.trainingDates = trainDates.map(formatDate)

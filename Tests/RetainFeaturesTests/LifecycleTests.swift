@@ -130,6 +130,29 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(m.value("churned", row: m.row(customer: "b")!), 0)
     }
 
+    /// Under the cancellation label only a subscriber can churn: an active customer without a
+    /// subscription is outside that model's universe (and out of its `in_universe` column); under
+    /// inactivity the same customer is in.
+    func testCancellationUniverseNeedsASubscription() throws {
+        let log = events("subscriber", "subscription_start", [-50]) + events("subscriber", "login", [-5])
+            + events("nonSubscriber", "login", [-60, -40, -20, -5])
+            + events("cancelled", "subscription_start", [-90]) + events("cancelled", "subscription_cancel", [-40])
+            + events("cancelled", "login", [-2])
+        var cancellation = FeatureConfig()
+        cancellation.churn = .init(definition: .cancellation, horizonDays: 30)
+        let m = try build(log, config: cancellation, label: true)
+        XCTAssertTrue(m.universeNeedsSubscription)
+        XCTAssertEqual(state(m, "nonSubscriber"), .active, "the lifecycle state itself does not change")
+        XCTAssertEqual(m.inUniverse(row: m.row(customer: "subscriber")!), true)
+        XCTAssertEqual(m.inUniverse(row: m.row(customer: "nonSubscriber")!), false)
+        XCTAssertEqual(m.inUniverse(row: m.row(customer: "cancelled")!), false)
+        XCTAssertEqual(m.universeMask, m.customerIDs.map { $0 == "subscriber" })
+        let inactivity = try build(log, label: true)
+        XCTAssertFalse(inactivity.universeNeedsSubscription)
+        XCTAssertEqual(inactivity.inUniverse(row: inactivity.row(customer: "nonSubscriber")!), true)
+        XCTAssertEqual(inactivity.inUniverse(row: inactivity.row(customer: "cancelled")!), false)
+    }
+
     func testSignedUpWithoutActivityIsNewThenLapsedAndReactivatedOnReturn() throws {
         let t31 = Self.T + 31 * Self.day, t60 = Self.T + 60 * Self.day
         let signups = ["quiet": Self.T - 10 * Self.day, "oldSignup": Self.T - 100 * Self.day, "other": Self.T - 500 * Self.day]
