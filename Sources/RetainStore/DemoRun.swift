@@ -82,8 +82,8 @@ public enum DemoRun {
             var lines = ["retain demo on \(sample), as of \(asOf) (\(String(format: "%.1f", seconds)) s)"]
             if let auc = holdoutAUC {
                 let base = baselineAUC.map { String(format: " (recency-only baseline %.3f)", $0) } ?? ""
-                lines.append(String(format: "  churn model: holdout AUC %.3f", auc) + base
-                             + String(format: ", top-decile lift %.2f, C = ", liftTopDecile ?? .nan) + (c.map { "\($0)" } ?? "none"))
+                lines.append(String(format: "  churn model (at-risk universe only): holdout AUC %.3f", auc) + base
+                             + String(format: ", top-decile lift %.2f, C = ", liftTopDecile ?? .nan) + (c.map { String(format: "%g", $0) } ?? "none"))
             }
             lines.append("  segments: " + segments.map { "\($0.name) \($0.size)" }.joined(separator: ", "))
             lines.append("  lifecycle: " + lifecycle.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
