@@ -10,7 +10,8 @@ import RetainScoring
 public enum ScoreList: Hashable, Sendable, CustomStringConvertible {
     /// Records flagged `at_risk` inside the at-risk universe (with a hysteresis margin: see `ScoreHistory.members`).
     case atRisk
-    /// Records flagged `high_value`.
+    /// Records flagged `high_value` inside the at-risk universe: current customers worth the most
+    /// (lapsed and churned high-value customers are on the win-back list, ranked).
     case highValue
     /// Win-back candidates: lapsed or churned customers with value (flag `win_back`), in win-back rank order.
     case winBack
@@ -45,7 +46,7 @@ public enum ScoreList: Hashable, Sendable, CustomStringConvertible {
     public func contains(_ record: ScoreRecord) -> Bool {
         switch self {
         case .atRisk: return record.flags.contains("at_risk") && record.inUniverse
-        case .highValue: return record.flags.contains("high_value")
+        case .highValue: return record.flags.contains("high_value") && record.inUniverse
         case .winBack: return record.flags.contains("win_back") && !record.flags.contains("at_risk")
         case .action(let id): return record.action == id
         case .segment(let name): return record.segment == name

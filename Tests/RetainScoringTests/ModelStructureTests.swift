@@ -53,8 +53,15 @@ final class ModelStructureTests: XCTestCase {
     }
 
     func testAReSignedChurnModelWithAShortenedIsotonicTableIsRefused() throws {
+        // The sample model stores an isotonic table (its holdout is large enough) but may apply Platt:
+        // switch it to isotonic so the table is the one in use.
+        func churn() throws -> ModelBundle {
+            var m = try self.churn()
+            XCTAssertNotNil(m.isotonic)
+            m.calibrationMethod = "isotonic"
+            return m
+        }
         var m = try churn()
-        XCTAssertEqual(m.calibrationMethod, "isotonic")
         m.isotonic?.p.removeLast(3)
         try assertInconsistent(m, field: "isotonic.p")
         var empty = try churn()

@@ -266,9 +266,20 @@ final class SegmentationTests: XCTestCase {
     }
 
     func testSegmentFilesWithoutMethodOrAdmissibilityStillLoad() throws {
-        // The committed sample model predates the method field and the 2% rule.
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        // A file written before the method field and the 2% rule: the sample model without them, re-signed.
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("models/sample-segments.json").path
+        var old = try SegmentBundle.load(path: sample)
+        old.method = nil
+        for i in old.kSearch.indices { old.kSearch[i].admissible = nil; old.kSearch[i].smallestShare = nil }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("retain-oldseg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("old-segments.json").path
+        try ModelEnvelope.write(old, to: path)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertFalse(text.contains("\"method\""), "the file has no method key")
+        XCTAssertFalse(text.contains("\"admissible\""), "the file has no admissible key")
         let b = try SegmentBundle.load(path: path)
         XCTAssertNil(b.method)
         XCTAssertEqual(b.segmentMethod, .kmeans)

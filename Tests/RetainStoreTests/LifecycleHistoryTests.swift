@@ -98,4 +98,21 @@ final class LifecycleHistoryTests: XCTestCase {
         let first = try String(contentsOf: dir.appendingPathComponent("j/win-back.jsonl"), encoding: .utf8).split(separator: "\n")[0]
         XCTAssertEqual(String(first), #"{"customer_id":"c","churn_probability":null,"risk_tier":"","lifecycle":"churned","predicted_value":80.0,"winback_rank":1,"segment":"","action":"win_back_offer","reasons":[]}"#)
     }
+
+    /// The high-value list holds current (universe) customers only: a churned customer flagged
+    /// high_value is on the win-back list, not the high-value one.
+    func testHighValueListIsTheUniverseOnly() throws {
+        let dir = try temporaryDirectory(self)
+        let h = try ScoreHistory(path: dir.appendingPathComponent("h.sqlite").path)
+        let records = [
+            ScoreRecord(customerID: "in", date: "2025-10-01", modelID: "m", churnProbability: 0.1, riskTier: "low", predictedValue: 900,
+                        segment: "", flags: ["high_value"], action: "loyalty_reward", reasons: [], lifecycle: "active"),
+            ScoreRecord(customerID: "gone", date: "2025-10-01", modelID: "m", churnProbability: nil, riskTier: "", predictedValue: 950,
+                        segment: "", flags: ["high_value", "win_back"], action: "win_back_offer", reasons: [], lifecycle: "churned",
+                        probabilityAlive: nil, winbackRank: 1),
+        ]
+        try h.write(records, date: "2025-10-01", modelID: "m")
+        XCTAssertEqual(try h.members(of: .highValue, date: "2025-10-01", margin: 0), ["in"])
+        XCTAssertEqual(try h.members(of: .winBack, date: "2025-10-01", margin: 0), ["gone"])
+    }
 }
