@@ -239,7 +239,7 @@ public enum AtomicFile {
 
         /// `path` with a symbolic link in its last component followed, through a chain of links,
         /// to the file it names (which may not exist yet).
-        private static func followLinks(_ path: String) throws -> String {
+        static func followLinks(_ path: String) throws -> String {
             var current = path
             for _ in 0..<40 {
                 var st = stat()

@@ -71,8 +71,11 @@ public struct ExportManifest: Sendable, Equatable, Codable {
 /// `lifecycle` (empty when not known, e.g. days scored before lifecycles), `predicted_value`,
 /// `winback_rank` (empty for non-candidates), `segment`, `action`, `reasons`. Rows in customer-id
 /// order; the win-back list in win-back rank order. The at-risk list holds only customers in the
-/// at-risk universe. Every file is written atomically (temporary file in the
-/// same directory, fsync, rename) with mode 0600, since the lists hold personal data.
+/// at-risk universe. The set is replaced as a whole (`AtomicFile.Directory`): every file and the
+/// manifest go to a hidden sibling directory (0700, files 0600, since the lists hold personal
+/// data), which is then swapped with the output directory in one step, so readers, kills and
+/// failures midway see the old set or the new one, never a mix. An output directory holding files
+/// that retain did not write (not in its `manifest.json`) is refused rather than replaced.
 public struct ListExport: Sendable {
     /// Lists to write by name (see `ScoreList.resolve`); nil: at-risk, high-value, win-back and every action but `none`.
     public var lists: [String]?
@@ -83,6 +86,10 @@ public struct ListExport: Sendable {
     /// Hysteresis margin for the at-risk list (see `ScoreHistory.members`).
     public var margin: Double
     public var threshold: Double?
+    /// Test hook: the write with this 0-based index (lists in order, then the manifest) fails.
+    var failingWrite: Int?
+    /// Test hook: stop as if killed before or after the swap.
+    var killPoint: AtomicFile.Directory.KillPoint?
 
     public init(lists: [String]? = nil, newOnly: Bool = false, format: ExportFormat = .csv,
                 attributes: CustomerAttributes? = nil, margin: Double = 0, threshold: Double? = nil) {
@@ -97,10 +104,12 @@ public struct ListExport: Sendable {
     /// The score columns after `customer_id` and the attributes.
     static let scoreColumns = ["churn_probability", "risk_tier", "lifecycle", "predicted_value", "winback_rank", "segment", "action", "reasons"]
 
-    /// Writes the lists of `date` from `history` into `directory` (created, mode 0700, if missing).
+    /// Replaces the list set in `directory` (created, mode 0700, if missing) with the lists of
+    /// `date` from `history`; a symbolic link is followed and the directory it names replaced.
     ///
     /// - Returns: The manifest, also written as `manifest.json`.
-    /// - Throws: `StoreError.unknownDate`, `.unknownList`; `IOError.writeFailed`.
+    /// - Throws: `StoreError.unknownDate`, `.unknownList`; `ListSetError.foreignFiles`,
+    ///   `.sameFileName`; `DirectorySwapError`; `IOError.writeFailed`. The directory is unchanged.
     /// - Complexity: O(n · lists) for n records on the day.
     @discardableResult
     public func write(from history: ScoreHistory, date: String, to directory: String) throws -> ExportManifest {
@@ -114,19 +123,16 @@ public struct ListExport: Sendable {
         let previous = newOnly ? try history.previousDate(before: date) : nil
         let previousRecords = try previous.map { try history.records(date: $0) } ?? []
 
-        if !FileManager.default.fileExists(atPath: directory) {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw IOError.writeFailed(path: directory, reason: (error as NSError).localizedDescription)
-            }
-        }
         let attributeNames = (attributes?.names ?? []).enumerated().filter {
             $0.element != "customer_id" && !Self.scoreColumns.contains($0.element)
         }
+        let files = chosen.map { "\($0.fileStem).\(format.rawValue)" }
+        try Self.checkUniqueFileNames(chosen, files: files)
+        let set = try AtomicFile.Directory(replacing: directory, check: ListSetCheck.refuseForeignFiles)
+        set.failingWrite = failingWrite
+        set.killPoint = killPoint
         var entries: [ExportManifest.Entry] = []
-        for list in chosen {
+        for (list, file) in zip(chosen, files) {
             let members = try history.members(of: list, date: date, records: records, margin: margin, threshold: threshold)
             let before = try previous.map {
                 try history.members(of: list, date: $0, records: previousRecords, margin: margin, threshold: threshold)
@@ -136,8 +142,7 @@ public struct ListExport: Sendable {
                 rows.sort { (records[$0].winbackRank ?? .max, $0) < (records[$1].winbackRank ?? .max, $1) }
             }
             let data = Data(render(records, rows: rows, attributeNames: attributeNames))
-            let file = "\(list.fileStem).\(format.rawValue)"
-            try AtomicFile.write(data, to: (directory as NSString).appendingPathComponent(file), permissions: 0o600)
+            try set.write(data, named: file)
             entries.append(.init(list: list.name, file: file, rows: rows.count, date: date, modelID: modelID,
                                  checksum: "sha256:" + SHA256.hex(data)))
         }
@@ -147,8 +152,21 @@ public struct ListExport: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var json = try encoder.encode(manifest)
         json.append(UInt8(ascii: "\n"))
-        try AtomicFile.write(json, to: (directory as NSString).appendingPathComponent("manifest.json"), permissions: 0o600)
+        try set.write(json, named: ListSetCheck.manifestName)
+        try set.commit()
         return manifest
+    }
+
+    /// Throws `ListSetError.sameFileName` when two lists map to one file name (compared ignoring
+    /// case, as some file systems do).
+    static func checkUniqueFileNames(_ lists: [ScoreList], files: [String]) throws {
+        var seen: [String: Int] = [:]
+        for (k, file) in files.enumerated() {
+            if let first = seen[file.lowercased()] {
+                throw ListSetError.sameFileName(file: files[first], lists: [lists[first].name, lists[k].name])
+            }
+            seen[file.lowercased()] = k
+        }
     }
 
     /// The file's bytes: a header (CSV) and one line per record `rows` picks, in that order.
