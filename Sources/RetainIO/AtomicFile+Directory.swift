@@ -167,22 +167,18 @@ extension AtomicFile {
             }
             if killPoint == .beforeSwap { throw die() }
             var st = stat()
-            var swapped = false
-            if lstat(targetPath, &st) != 0 {
-                if rename(stagingPath, targetPath) != 0 {
-                    // Made meanwhile by someone else: swap with it instead.
-                    guard errno == EEXIST || errno == ENOTEMPTY else {
-                        let e = errno
-                        abandon()
-                        throw Self.failure(path, e)
-                    }
-                    swapped = true
+            var swapped = lstat(targetPath, &st) == 0
+            if !swapped, rename(stagingPath, targetPath) != 0 {
+                // Made meanwhile by someone else: swap with it instead.
+                let e = errno
+                swapped = (e == EEXIST || e == ENOTEMPTY) && lstat(targetPath, &st) == 0
+                guard swapped else {
+                    abandon()
+                    throw Self.failure(path, e)
                 }
-            } else {
-                swapped = true
             }
             if swapped {
-                guard st.st_mode & S_IFMT == S_IFDIR || lstat(targetPath, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR else {
+                guard st.st_mode & S_IFMT == S_IFDIR else {
                     abandon()
                     throw DirectorySwapError.notADirectory(path: path)
                 }
