@@ -335,7 +335,8 @@ final class TrainingUniverseTests: XCTestCase {
     func testTableInUniverseMustBeZeroOrOne() throws {
         let path = try writeTable([["1", "0", "1"], ["2", "1", "2"], ["0.5", "1", "1"]], header: ["x", "churned", "in_universe"])
         XCTAssertThrowsError(try Training.fromTable(.init(path: path, label: "churned", createdAt: "t", toolVersion: "v"))) { error in
-            XCTAssertEqual(error as? ScoringError, .badUniverseFlag(file: path, line: "3", value: "2"))
+            XCTAssertEqual(error as? ScoringError, .badUniverseFlag(file: path, line: "3", cell: CellShape(value: 2)))
+            XCTAssertEqual("\(error)", "\(path) line 3, column in_universe: not 0 or 1; the cell holds a whole number other than 0 and 1.")
         }
     }
 }
