@@ -203,6 +203,18 @@ public struct CellShape: Sendable, Equatable, Hashable, CustomStringConvertible 
     /// "the cell is empty", "the cell holds 7 characters of letters and digits (…)".
     public var description: String { "the cell " + clause() }
 
+    /// A header's names for a message: "columns: a, b, c" (at most 20, then a count) — or, when
+    /// a name looks like data (an email address, an id, a date, a number), a description of that
+    /// field instead: the first line is then likely a data row, and listing it would print its cells.
+    public static func headerList(_ names: [String]) -> String {
+        if let k = names.firstIndex(where: { CellShape($0).looksLikeData }) {
+            return "\(names.count) field\(names.count == 1 ? "" : "s"); field \(k + 1) \(CellShape(names[k]).clause()), "
+                + "so the first line looks like a data row: add a header line"
+        }
+        if names.count <= 20 { return "columns: " + names.joined(separator: ", ") }
+        return "columns: " + names.prefix(20).joined(separator: ", ") + ", … (\(names.count - 20) more)"
+    }
+
     /// What a column should hold, for `clause(expecting:)`.
     public enum Expectation: Sendable, Equatable {
         case number

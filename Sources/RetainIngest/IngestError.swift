@@ -69,7 +69,7 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .empty(file):
             return "\(file) is empty: expected a header line and at least one row."
         case let .missingColumn(file, column, available):
-            return "\(file): no column '\(column)' in the header (\(Self.headerList(available)))."
+            return "\(file): no column '\(column)' in the header (\(CellShape.headerList(available)))."
         case let .duplicateColumn(file, column):
             if CellShape(column).looksLikeData {
                 return "\(file): two columns of the header have the same name, and the name \(CellShape(column).clause()): "
@@ -123,20 +123,6 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// At most 20 names, then a count of the rest.
-    private static func list(_ names: [String]) -> String {
-        if names.count <= 20 { return names.joined(separator: ", ") }
-        return names.prefix(20).joined(separator: ", ") + ", … (\(names.count - 20) more)"
-    }
-
-    /// "columns: a, b, c" — or, when a name looks like data (an email address, an id, a date, a
-    /// number), a description of that field instead of the list: the first line is then likely a
-    /// data row, and listing it would print its cells.
-    private static func headerList(_ names: [String]) -> String {
-        guard let k = names.firstIndex(where: { CellShape($0).looksLikeData }) else { return "columns: " + list(names) }
-        return "\(names.count) field\(names.count == 1 ? "" : "s"); field \(k + 1) \(CellShape(names[k]).clause()), "
-            + "so the first line looks like a data row: add a header line"
-    }
 }
 
 /// Why a custom feature in the config cannot be computed.

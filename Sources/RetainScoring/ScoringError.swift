@@ -169,7 +169,7 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .tooManyRules(p, count, limit):
             return "\(p) has \(count) rules; at most \(limit) are supported."
 
-        case .noLabelColumn(let f, let l, let cols): return "\(f): no label column '\(l)' in the header (columns: \(cols.joined(separator: ", ")))."
+        case .noLabelColumn(let f, let l, let cols): return "\(f): no label column '\(l)' in the header (\(CellShape.headerList(cols)))."
         case .badLabel(let f, let line, let c, let cell): return "\(f) line \(line), column \(c): not a label (expected 0 or 1); the cell \(Self.notBinary(cell))."
         case .noWeightColumn(let f, let c): return "\(f): no sample-weight column '\(c)' in the header."
         case .badWeight(let f, let line, let c, let cell): return "\(f) line \(line), column \(c): not a weight (expected a number >= 0); the cell \(cell.clause(expecting: .number))."
