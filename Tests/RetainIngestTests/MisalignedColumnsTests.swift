@@ -11,8 +11,11 @@ final class MisalignedColumnsTests: XCTestCase {
     static let sampleCustomers = root.appendingPathComponent("datasets/sample/customers.csv").path
 
     /// What must never appear in an error: the sample's emails and ids, and any hand-made secret.
+    /// File paths are left out of the check (a temporary directory's UUID may hold `C0` and five digits).
     func assertNoCellValue(_ message: String?, _ secrets: [String] = [], file: StaticString = #filePath, line: UInt = #line) {
-        guard let message else { return XCTFail("no error", file: file, line: line) }
+        guard let message = message?.replacingOccurrences(of: #"/[^\s:]+"#, with: "PATH", options: .regularExpression) else {
+            return XCTFail("no error", file: file, line: line)
+        }
         XCTAssertNil(message.range(of: #"@example\.com|C0[0-9]{5}"#, options: .regularExpression), message, file: file, line: line)
         for s in secrets { XCTAssertFalse(message.contains(s), "'\(s)' in: \(message)", file: file, line: line) }
     }
