@@ -31,19 +31,18 @@ public enum TimestampProblem: Error, Equatable, Sendable {
     /// Unix seconds outside years 0000–9999 (often milliseconds or microseconds since 1970).
     case unixRange
 
-    /// The explanation shown after "'…' is not a date".
+    /// The explanation shown after "not a date": what is wrong, without the date's digits (they
+    /// are cell content; error messages never quote a cell).
     public var explanation: String {
         switch self {
         case .format:
             return "expected ISO-8601 or Unix seconds"
-        case let .month(m):
-            return "month \(m) is not 1–12"
-        case let .day(y, m, d):
-            let y4 = String(repeating: "0", count: max(0, 4 - String(y).count)) + String(y)
-            let m2 = m < 10 ? "0\(m)" : "\(m)"
-            return d == 0 ? "day 0 does not exist" : "\(y4)-\(m2) has \(Timestamp.daysInMonth(year: y, month: m)) days"
-        case let .time(part, value):
-            return "\(part) \(value) is out of range"
+        case .month:
+            return "the month is not 01–12"
+        case .day:
+            return "the day does not exist in its month"
+        case let .time(part, _):
+            return "the \(part) is not " + (part.hasSuffix("hour") ? "00–23" : "00–59")
         case .notFinite:
             return "Unix seconds must be a finite number"
         case .unixRange:

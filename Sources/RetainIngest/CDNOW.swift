@@ -50,13 +50,13 @@ public enum CDNOW {
             switch parseDay(dateText) {
             case let .success(d): day = d
             case let .failure(problem):
-                throw IngestError.badTimestamp(file: path, line: lineNumber, column: "date", text: dateText, problem: problem)
+                throw IngestError.badTimestamp(file: path, line: lineNumber, column: "date", cell: CellShape(dateText), problem: problem)
             }
             guard let value = Double(valueText) else {
-                throw IngestError.notANumber(file: path, line: lineNumber, column: "dollar value", text: valueText)
+                throw IngestError.notANumber(file: path, line: lineNumber, column: "dollar value", cell: CellShape(valueText))
             }
             guard value.isFinite else {
-                throw IngestError.notFinite(file: path, line: lineNumber, column: "dollar value", text: valueText)
+                throw IngestError.notFinite(file: path, line: lineNumber, column: "dollar value", cell: CellShape(valueText))
             }
             let c: Int32
             if let k = index[id] { c = k } else {

@@ -112,7 +112,8 @@ public struct Customers: Sendable, Equatable {
                         if s < e {
                             t = Timestamp.parse(s, e - s)
                             if t.isNaN {
-                                throw IngestError.badTimestamp(file: path, line: lineBase, column: signupColumn, text: string(f),
+                                throw IngestError.badTimestamp(file: path, line: lineBase, column: signupColumn,
+                                                                 cell: CellShape(bytes: UnsafeBufferPointer(start: f.start, count: f.count)),
                                                                  problem: Timestamp.problem(s, e - s))
                             }
                         }

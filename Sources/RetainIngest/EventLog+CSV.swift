@@ -69,13 +69,13 @@ struct FieldSpan {
 
 // MARK: - Rows
 
-/// What is wrong with a row. Texts are kept only when an error message will be made.
+/// What is wrong with a row. Cells are described (never kept) only when an error message will be made.
 enum RowProblem {
     case fieldCount(found: Int)
     case badQuotes(column: Int)
     case empty(column: Int, reason: BadRowReason)
-    case badTimestamp(column: Int, text: String, problem: TimestampProblem)
-    case badValue(column: Int, text: String, finite: Bool)
+    case badTimestamp(column: Int, cell: CellShape, problem: TimestampProblem)
+    case badValue(column: Int, cell: CellShape, finite: Bool)
 
     var reason: BadRowReason {
         switch self {
@@ -97,11 +97,11 @@ enum RowProblem {
             return IngestError.badQuotes(file: file, line: line, column: name(column))
         case let .empty(column, _):
             return IngestError.emptyField(file: file, line: line, column: name(column))
-        case let .badTimestamp(column, text, problem):
-            return IngestError.badTimestamp(file: file, line: line, column: name(column), text: text, problem: problem)
-        case let .badValue(column, text, finite):
-            return finite ? IngestError.notANumber(file: file, line: line, column: name(column), text: text)
-                : IngestError.notFinite(file: file, line: line, column: name(column), text: text)
+        case let .badTimestamp(column, cell, problem):
+            return IngestError.badTimestamp(file: file, line: line, column: name(column), cell: cell, problem: problem)
+        case let .badValue(column, cell, finite):
+            return finite ? IngestError.notANumber(file: file, line: line, column: name(column), cell: cell)
+                : IngestError.notFinite(file: file, line: line, column: name(column), cell: cell)
         }
     }
 }
@@ -396,14 +396,14 @@ final class CSVWorker {
 
     @inline(never)
     private static func valueProblem(_ f: FieldSpan, column: Int, detail: Bool) -> RowProblem {
-        guard detail else { return .badValue(column: column, text: "", finite: true) }
+        guard detail else { return .badValue(column: column, cell: .notRecorded, finite: true) }
         let bytes = UnsafeBufferPointer(start: f.start, count: f.count)
         var s = f.start, e = f.start + f.count
         while s < e && (s.pointee == 0x20 || s.pointee == 0x09) { s += 1 }
         while e > s && (e[-1] == 0x20 || e[-1] == 0x09) { e -= 1 }
         let trimmed = UnsafeBufferPointer(start: s, count: e - s)
         let finite = !NumberParser.isNonFiniteName(trimmed) && !(NumberParser.scan(s, e).map { $0.next == e } ?? false)
-        return .badValue(column: column, text: String(decoding: bytes, as: UTF8.self), finite: finite)
+        return .badValue(column: column, cell: CellShape(bytes: bytes), finite: finite)
     }
 
     @inline(never)
@@ -412,8 +412,8 @@ final class CSVWorker {
         while s < e && (s.pointee == 0x20 || s.pointee == 0x09) { s += 1 }
         while e > s && (e[-1] == 0x20 || e[-1] == 0x09) { e -= 1 }
         if s == e { return .empty(column: column, reason: .badTimestamp) }
-        guard detail else { return .badTimestamp(column: column, text: "", problem: .format) }
-        return .badTimestamp(column: column, text: String(decoding: UnsafeBufferPointer(start: f.start, count: f.count), as: UTF8.self),
+        guard detail else { return .badTimestamp(column: column, cell: .notRecorded, problem: .format) }
+        return .badTimestamp(column: column, cell: CellShape(bytes: UnsafeBufferPointer(start: f.start, count: f.count)),
                              problem: Timestamp.problem(f.start, f.count))
     }
 

@@ -97,7 +97,7 @@ extension EventLogReader {
                 case .integer, .float:
                     t = statement.double(1)
                     if !(abs(t) <= Timestamp.maxUnixSeconds) {
-                        problem = .badTimestamp(column: layout.timestamp, text: cellString(1), problem: t.isFinite ? .unixRange : .notFinite)
+                        problem = .badTimestamp(column: layout.timestamp, cell: CellShape(cellString(1)), problem: t.isFinite ? .unixRange : .notFinite)
                         break check
                     }
                 case .null:
@@ -109,7 +109,7 @@ extension EventLogReader {
                     var p: RowProblem = .empty(column: layout.timestamp, reason: .badTimestamp)
                     text(1) { s, n in
                         if n > 0 {
-                            p = .badTimestamp(column: layout.timestamp, text: String(decoding: UnsafeBufferPointer(start: s, count: n), as: UTF8.self),
+                            p = .badTimestamp(column: layout.timestamp, cell: CellShape(bytes: UnsafeBufferPointer(start: s, count: n)),
                                               problem: Timestamp.problem(s, n))
                         }
                     }
@@ -135,10 +135,10 @@ extension EventLogReader {
                         if bad {
                             var shown = cellString(valueColumn)
                             let finite = !shown.withUTF8 { NumberParser.isNonFiniteName($0) }
-                            problem = .badValue(column: layout.value, text: shown, finite: finite); break check
+                            problem = .badValue(column: layout.value, cell: CellShape(shown), finite: finite); break check
                         }
                     }
-                    if !v.isNaN && !v.isFinite { problem = .badValue(column: layout.value, text: cellString(valueColumn), finite: false); break check }
+                    if !v.isNaN && !v.isFinite { problem = .badValue(column: layout.value, cell: CellShape(cellString(valueColumn)), finite: false); break check }
                 }
             }
             if let problem {

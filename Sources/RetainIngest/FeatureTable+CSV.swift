@@ -310,7 +310,7 @@ private enum ColumnRole: Equatable {
 
 /// The first problem in a chunk; `line` is 0-based from the chunk's start.
 private struct ChunkFailure {
-    enum Kind { case notANumber(String), notFinite(String), emptyCell, badQuotes, fieldCount(Int) }
+    enum Kind { case notANumber(CellShape), notFinite(CellShape), emptyCell, badQuotes, fieldCount(Int) }
     var kind: Kind
     var line: Int
     var column: Int  // file column index
@@ -477,8 +477,8 @@ extension FeatureTable {
     fileprivate static func error(_ failure: ChunkFailure, line: Int, header: [String], fileName: String) -> IngestError {
         let column = header[failure.column]
         switch failure.kind {
-        case let .notANumber(text): return .notANumber(file: fileName, line: line, column: column, text: text)
-        case let .notFinite(text): return .notFinite(file: fileName, line: line, column: column, text: text)
+        case let .notANumber(cell): return .notANumber(file: fileName, line: line, column: column, cell: cell)
+        case let .notFinite(cell): return .notFinite(file: fileName, line: line, column: column, cell: cell)
         case .emptyCell: return .emptyCell(file: fileName, line: line, column: column)
         case .badQuotes: return .badQuotes(file: fileName, line: line, column: column)
         case let .fieldCount(found): return .fieldCount(file: fileName, line: line, found: found, expected: header.count)
@@ -669,10 +669,10 @@ private func readNumberField(
             return allowMissing ? .value(.nan, terminator) : .failure(.emptyCell)
         }
         if let (value, next) = NumberParser.scan(s, s + cell.count), next == s + cell.count {
-            return value.isFinite ? .value(value, terminator) : .failure(.notFinite(String(decoding: cell, as: UTF8.self)))
+            return value.isFinite ? .value(value, terminator) : .failure(.notFinite(CellShape(bytes: bytes)))
         }
-        let shown = String(decoding: cell, as: UTF8.self)
-        return NumberParser.isNonFiniteName(cell) ? .failure(.notFinite(shown)) : .failure(.notANumber(shown))
+        let shape = CellShape(bytes: bytes)
+        return NumberParser.isNonFiniteName(cell) ? .failure(.notFinite(shape)) : .failure(.notANumber(shape))
     }
 }
 

@@ -5,7 +5,9 @@ import RetainIO
 /// Why an event log, customers table, feature table or config could not be read.
 ///
 /// Lines are 1-based and count physical lines of the file (the header is line 1). Messages name
-/// the file, line, column and offending cell text, but never the value of the id column.
+/// the file, line and column and say what was expected; they describe a bad cell (its length and
+/// kind, as `CellShape`) but never quote it, so no email address or customer id reaches a log even
+/// when columns are misaligned. A header that looks like a data row is described, not listed.
 public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file could not be opened or read; `reason` is the system's explanation.
     case cannotRead(file: String, reason: String)
@@ -19,10 +21,10 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     case idColumnSelected(file: String, column: String)
     /// A row has a different number of fields than the header.
     case fieldCount(file: String, line: Int, found: Int, expected: Int)
-    /// A numeric cell is not a decimal number.
-    case notANumber(file: String, line: Int, column: String, text: String)
-    /// A numeric cell is `nan`, `inf`, or a decimal outside the range of `Double`.
-    case notFinite(file: String, line: Int, column: String, text: String)
+    /// A numeric cell is not a decimal number; `cell` describes it.
+    case notANumber(file: String, line: Int, column: String, cell: CellShape)
+    /// A numeric cell is `nan`, `inf`, or a decimal outside the range of `Double`; `cell` describes it.
+    case notFinite(file: String, line: Int, column: String, cell: CellShape)
     /// A numeric cell is empty and missing values were not allowed.
     case emptyCell(file: String, line: Int, column: String)
     /// A double quote is unbalanced, or appears inside an unquoted field, or text follows a closing quote.
@@ -51,8 +53,8 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The log has no event (and no signup) before the as-of date.
     case noEventsBefore(file: String, date: String)
 
-    /// A timestamp (or signup date) that is not a date.
-    case badTimestamp(file: String, line: Int, column: String, text: String, problem: TimestampProblem)
+    /// A timestamp (or signup date) that is not a date; `cell` describes it.
+    case badTimestamp(file: String, line: Int, column: String, cell: CellShape, problem: TimestampProblem)
     /// A required cell (customer id, event type, timestamp) is empty.
     case emptyField(file: String, line: Int, column: String)
     /// A customer appears twice in customers.csv.
@@ -67,17 +69,21 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .empty(file):
             return "\(file) is empty: expected a header line and at least one row."
         case let .missingColumn(file, column, available):
-            return "\(file): no column '\(column)' in the header (columns: \(Self.list(available)))."
+            return "\(file): no column '\(column)' in the header (\(CellShape.headerList(available)))."
         case let .duplicateColumn(file, column):
+            if CellShape(column).looksLikeData {
+                return "\(file): two columns of the header have the same name, and the name \(CellShape(column).clause()): "
+                    + "is the first line a data row? Add a header line."
+            }
             return "\(file): column '\(column)' is named twice; rename one of them."
         case let .idColumnSelected(file, column):
             return "\(file): column '\(column)' is the id column; it cannot also be a numeric feature."
         case let .fieldCount(file, line, found, expected):
             return "\(file) line \(line): \(found) field\(found == 1 ? "" : "s"), the header has \(expected)."
-        case let .notANumber(file, line, column, text):
-            return "\(file) line \(line), column \(column): '\(Self.clip(text))' is not a number."
-        case let .notFinite(file, line, column, text):
-            return "\(file) line \(line), column \(column): '\(Self.clip(text))' is not a finite number."
+        case let .notANumber(file, line, column, cell):
+            return "\(file) line \(line), column \(column): not a number; the cell \(cell.clause(expecting: .number))."
+        case let .notFinite(file, line, column, cell):
+            return "\(file) line \(line), column \(column): not a finite number; the cell \(cell.clause(expecting: .number))."
         case let .emptyCell(file, line, column):
             return "\(file) line \(line), column \(column): empty cell (fill it, or drop the column)."
         case let .columnMappedTwice(file):
@@ -103,9 +109,8 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path)\(location.map { ", at '\($0)'" } ?? ""): \(reason)"
         case let .noEventsBefore(file, date):
             return "\(file) has no events before \(date): nothing to build features from. Check the as-of date (features use only events before it)."
-        case let .badTimestamp(file, line, column, text, problem):
-            let shown = text.count <= 40 ? text : String(text.prefix(40)) + "…"
-            return "\(file) line \(line), column \(column): '\(shown)' is not a date (\(problem.explanation))."
+        case let .badTimestamp(file, line, column, cell, problem):
+            return "\(file) line \(line), column \(column): not a date (\(problem.explanation)); the cell \(cell.clause(expecting: .date))."
         case let .emptyField(file, line, column):
             return "\(file) line \(line), column \(column): empty (every row needs one; skip bad rows to drop such rows)."
         case let .duplicateCustomer(file, line, firstLine):
@@ -118,16 +123,6 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// At most 20 names, then a count of the rest.
-    private static func list(_ names: [String]) -> String {
-        if names.count <= 20 { return names.joined(separator: ", ") }
-        return names.prefix(20).joined(separator: ", ") + ", … (\(names.count - 20) more)"
-    }
-
-    /// Cell text cut to 40 characters.
-    private static func clip(_ text: String) -> String {
-        text.count <= 40 ? text : String(text.prefix(40)) + "…"
-    }
 }
 
 /// Why a custom feature in the config cannot be computed.

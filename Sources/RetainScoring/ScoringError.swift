@@ -6,7 +6,8 @@ import RetainNumerics
 /// training, segmentation, CLV analysis, daily scoring and the self-test.
 ///
 /// Messages say what happened and what to change in terms of the request (dates, counts, files),
-/// never CLI flags; the command line adds the flag names. They never name a customer.
+/// never CLI flags; the command line adds the flag names. They never name a customer and never
+/// quote a cell: a bad cell is described by `CellShape`.
 public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
     // MARK: Daily scoring
 
@@ -60,15 +61,15 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The label column is not in the header.
     case noLabelColumn(file: String, label: String, columns: [String])
     /// A label cell that is not 0 or 1 (`line` is the file's line, or a row description).
-    case badLabel(file: String, line: String, column: String, value: String)
+    case badLabel(file: String, line: String, column: String, cell: CellShape)
     /// The sample-weight column is not in the header.
     case noWeightColumn(file: String, column: String)
     /// A weight cell that is not a number >= 0.
-    case badWeight(file: String, line: String, column: String, value: String)
+    case badWeight(file: String, line: String, column: String, cell: CellShape)
     /// No feature column is left besides the label (and the id column when `withID`).
     case noFeatureColumns(file: String, withID: Bool)
     /// An `in_universe` cell that is not 0 or 1.
-    case badUniverseFlag(file: String, line: String, value: String)
+    case badUniverseFlag(file: String, line: String, cell: CellShape)
     /// A tier rule that cannot be parsed or is out of range; `reason` says why.
     case invalidTierRule(text: String, reason: String)
 
@@ -168,13 +169,13 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .tooManyRules(p, count, limit):
             return "\(p) has \(count) rules; at most \(limit) are supported."
 
-        case .noLabelColumn(let f, let l, let cols): return "\(f): no label column '\(l)' in the header (columns: \(cols.joined(separator: ", ")))."
-        case .badLabel(let f, let line, let c, let v): return "\(f) line \(line), column \(c): \(v) is not a label (expected 0 or 1)."
+        case .noLabelColumn(let f, let l, let cols): return "\(f): no label column '\(l)' in the header (\(CellShape.headerList(cols)))."
+        case .badLabel(let f, let line, let c, let cell): return "\(f) line \(line), column \(c): not a label (expected 0 or 1); the cell \(Self.notBinary(cell))."
         case .noWeightColumn(let f, let c): return "\(f): no sample-weight column '\(c)' in the header."
-        case .badWeight(let f, let line, let c, let v): return "\(f) line \(line), column \(c): \(v) is not a weight (expected a number >= 0)."
+        case .badWeight(let f, let line, let c, let cell): return "\(f) line \(line), column \(c): not a weight (expected a number >= 0); the cell \(cell.clause(expecting: .number))."
         case .noFeatureColumns(let f, let withID): return "\(f): no feature columns left besides the label\(withID ? " and id" : "")."
 
-        case .badUniverseFlag(let f, let line, let v): return "\(f) line \(line), column in_universe: \(v) is not 0 or 1."
+        case .badUniverseFlag(let f, let line, let cell): return "\(f) line \(line), column in_universe: not 0 or 1; the cell \(Self.notBinary(cell))."
         case .invalidTierRule(let t, let r): return "tier rule '\(t)': \(r)."
         case .noTrainingWindowBeforeHoldout(let h, let e, let s, let k):
             return "with \(s) observation dates \(e) days apart and \(k) held out, no training date's \(h)-day label window closes by the first held-out date; use more observation dates, space them at least \(h) days apart, or a shorter horizon."
@@ -218,9 +219,20 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Up to ten event types, then an ellipsis.
+    /// Up to ten event types, then an ellipsis; when one looks like data of another column (an
+    /// email address, an id, a date, a number), a count and that hint instead of the list, so
+    /// misaligned columns do not put emails or customer ids into a message.
     public static func eventTypeList(_ types: [String]) -> String {
-        types.prefix(10).joined(separator: ", ") + (types.count > 10 ? ", …" : "")
+        if let odd = types.first(where: { CellShape($0).looksLikeData }) {
+            return "\(types.count) distinct values, one of which \(CellShape(odd).clause())"
+        }
+        return types.prefix(10).joined(separator: ", ") + (types.count > 10 ? ", …" : "")
+    }
+
+    /// What a cell that should be 0 or 1 holds ("a whole number other than 0 and 1", "a negative number", …).
+    static func notBinary(_ cell: CellShape) -> String {
+        cell.kind == .number && !cell.negative && !cell.fraction && cell.characters == 0
+            ? "holds a whole number other than 0 and 1" : cell.clause(expecting: .number)
     }
 }
 

@@ -242,7 +242,7 @@ public enum Selftest {
                 let row = Array(table.values[(i * 5)..<(i * 5 + 5)])
                 guard let id = Int(exactly: row[0]) else {
                     let line = FeatureTable.physicalLine(ofDataRow: i, path: path) ?? i + 2
-                    throw IngestError.notANumber(file: path, line: line, column: "ID", text: "\(row[0]) (expected a whole number)")
+                    throw IngestError.notANumber(file: path, line: line, column: "ID (whole numbers)", cell: CellShape(value: row[0]))
                 }
                 s.id.append(id); s.x.append(row[1]); s.tx.append(row[2]); s.T.append(row[3]); s.zbar.append(row[4])
             }

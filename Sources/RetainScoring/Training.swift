@@ -137,7 +137,7 @@ public enum Training {
         if o.label != universeColumn, o.sampleWeightColumn != universeColumn, table.columnNames.contains(universeColumn) {
             let (flag, rest) = try table.removingColumn(universeColumn)
             if let bad = flag.firstIndex(where: { $0 != 0 && $0 != 1 }) {
-                throw ScoringError.badUniverseFlag(file: name, line: line(bad, o.path), value: text(flag[bad]))
+                throw ScoringError.badUniverseFlag(file: name, line: line(bad, o.path), cell: CellShape(value: flag[bad]))
             }
             kept = kept.filter { flag[$0] == 1 }
             universe = UniverseSplit(inUniverse: kept.count, outside: table.rowCount - kept.count)
@@ -145,14 +145,14 @@ public enum Training {
         }
         var (y, rest) = try table.removingColumn(o.label)
         if let bad = kept.first(where: { y[$0] != 0 && y[$0] != 1 }) {
-            throw ScoringError.badLabel(file: name, line: line(bad, o.path), column: o.label, value: text(y[bad]))
+            throw ScoringError.badLabel(file: name, line: line(bad, o.path), column: o.label, cell: CellShape(value: y[bad]))
         }
         var weights: [Double]?
         if let column = o.sampleWeightColumn {
             guard rest.columnNames.contains(column) else { throw ScoringError.noWeightColumn(file: name, column: column) }
             let (w, r) = try rest.removingColumn(column)
             if let bad = kept.first(where: { !(w[$0] >= 0) }) {
-                throw ScoringError.badWeight(file: name, line: line(bad, o.path), column: column, value: text(w[bad]))
+                throw ScoringError.badWeight(file: name, line: line(bad, o.path), column: column, cell: CellShape(value: w[bad]))
             }
             weights = w
             rest = r
@@ -257,7 +257,4 @@ public enum Training {
         FeatureTable.physicalLine(ofDataRow: row, path: path).map(String.init) ?? "?"
     }
 
-    static func text(_ v: Double) -> String {
-        v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)"
-    }
 }

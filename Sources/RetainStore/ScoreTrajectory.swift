@@ -68,7 +68,7 @@ extension ScoreHistory {
         let decoder = JSONDecoder()
         for (i, line) in text.split(whereSeparator: \.isNewline).enumerated() where !line.allSatisfy(\.isWhitespace) {
             do { let r = try decoder.decode(ScoreRecord.self, from: Data(line.utf8)); byDate[r.date, default: []].append(r) } catch {
-                throw StoreError.notARecord(file: path, line: i + 1, reason: "\(error)")
+                throw StoreError.notARecord(file: path, line: i + 1, reason: recordProblem(error))
             }
         }
         let history = try ScoreHistory(path: db)
@@ -76,5 +76,17 @@ extension ScoreHistory {
             try history.write(records, date: date, modelID: records[0].modelID)
         }
         return (byDate.values.reduce(0) { $0 + $1.count }, byDate.count)
+    }
+
+    /// Which field of a JSON line is wrong, without the line's values (they hold customer ids).
+    static func recordProblem(_ error: Error) -> String {
+        func path(_ c: DecodingError.Context) -> String { c.codingPath.map(\.stringValue).joined(separator: ".") }
+        switch error {
+        case DecodingError.keyNotFound(let key, _): return "field '\(key.stringValue)' is missing"
+        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+            return "field '\(path(c))' has the wrong type"
+        case DecodingError.dataCorrupted(let c) where !c.codingPath.isEmpty: return "field '\(path(c))' has a bad value"
+        default: return "not a JSON object of the record's fields"
+        }
     }
 }

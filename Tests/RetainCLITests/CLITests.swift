@@ -128,14 +128,14 @@ final class CLITests: XCTestCase {
         let csv = try write("t.csv", "a,y\n1,0\n\n2,1\n3,2\n")
         let r = try run(["train", "--features", csv, "--label", "y"])
         XCTAssertEqual(r.status, 1)
-        XCTAssertTrue(r.stderr.contains("t.csv line 5, column y: 2 is not a label (expected 0 or 1)."), r.stderr)
+        XCTAssertTrue(r.stderr.contains("t.csv line 5, column y: not a label (expected 0 or 1); the cell holds a whole number other than 0 and 1."), r.stderr)
     }
 
     func testNonNumericCellNamesFileLineAndColumn() throws {
         let csv = try write("t.csv", "a,y\n1,0\nabc,1\n")
         let r = try run(["train", "--features", csv, "--label", "y"])
         XCTAssertEqual(r.status, 1)
-        XCTAssertTrue(r.stderr.contains("t.csv line 3, column a: 'abc' is not a number."), r.stderr)
+        XCTAssertTrue(r.stderr.contains("t.csv line 3, column a: not a number; the cell holds a word of 3 characters."), r.stderr)
     }
 
     func testEmptyFileIsAClearError() throws {

@@ -41,7 +41,7 @@ final class CustomersTests: XCTestCase {
             return errorText { _ = try Customers.read(path: path) }?.replacingOccurrences(of: path, with: "customers.csv")
         }
         XCTAssertEqual(try error("customer_id,signup_date\nsecret,2025-02-29\n"),
-                       "customers.csv line 2, column signup_date: '2025-02-29' is not a date (2025-02 has 28 days).")
+                       "customers.csv line 2, column signup_date: not a date (the day does not exist in its month); the cell holds 10 characters that look like a date or time.")
         XCTAssertEqual(try error("customer_id,signup_date\nsecret,2025-01-01\nother,2025-01-01\nsecret,2025-01-02\n"),
                        "customers.csv line 4: the customer_id of line 2 appears again; keep one row per customer.")
         XCTAssertEqual(try error("customer_id,plan\nsecret,a,b\n"), "customers.csv line 2: 3 fields, the header has 2.")

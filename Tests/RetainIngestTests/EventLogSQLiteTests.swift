@@ -83,7 +83,7 @@ final class EventLogSQLiteTests: XCTestCase {
               ('secret', 1700000000000, 'login', NULL);
             """)
         XCTAssertEqual(errorText { _ = try readAll(.sqlite(path: db, table: "events")) },
-                       "\(db):events line 2, column timestamp: '2025-13-01' is not a date (month 13 is not 1–12).")
+                       "\(db):events line 2, column timestamp: not a date (the month is not 01–12); the cell holds 10 characters that look like a date or time.")
         let rejects = dir.path + "/rejects.csv"
         let r = try readAll(.sqlite(path: db, table: "events"), badRows: .skip, rejects: rejects)
         XCTAssertEqual(r.summaryRows, 1)

@@ -202,14 +202,14 @@ final class EventLogTests: XCTestCase {
             XCTAssertEqual(text, "\(path) line 5\(expected)", file: file, line: line)
             XCTAssertFalse(text?.contains("secret") ?? true, file: file, line: line)
         }
-        try check("secret-id,2025-13-01,login,,", ", column timestamp: '2025-13-01' is not a date (month 13 is not 1–12).")
-        try check("secret-id,2025-02-29,login,,", ", column timestamp: '2025-02-29' is not a date (2025-02 has 28 days).")
-        try check("secret-id,yesterday,login,,", ", column timestamp: 'yesterday' is not a date (expected ISO-8601 or Unix seconds).")
+        try check("secret-id,2025-13-01,login,,", ", column timestamp: not a date (the month is not 01–12); the cell holds 10 characters that look like a date or time.")
+        try check("secret-id,2025-02-29,login,,", ", column timestamp: not a date (the day does not exist in its month); the cell holds 10 characters that look like a date or time.")
+        try check("secret-id,yesterday,login,,", ", column timestamp: not a date (expected ISO-8601 or Unix seconds); the cell holds a word of 9 characters.")
         try check("secret-id,,login,,", ", column timestamp: empty (every row needs one; skip bad rows to drop such rows).")
         try check(",2025-01-01,login,,", ", column customer_id: empty (every row needs one; skip bad rows to drop such rows).")
-        try check("secret-id,2025-01-01,login,abc,", ", column value: 'abc' is not a number.")
-        try check("secret-id,2025-01-01,login,nan,", ", column value: 'nan' is not a finite number.")
-        try check("secret-id,2025-01-01,login,1e999,", ", column value: '1e999' is not a finite number.")
+        try check("secret-id,2025-01-01,login,abc,", ", column value: not a number; the cell holds a word of 3 characters.")
+        try check("secret-id,2025-01-01,login,nan,", ", column value: not a finite number; the cell holds a word for NaN or infinity.")
+        try check("secret-id,2025-01-01,login,1e999,", ", column value: not a finite number; the cell holds a number beyond the range of a double.")
         try check("secret-id,2025-01-01,login,", ": 4 fields, the header has 5.")
         try check("secret-id,2025-01-01,login,,,", ": 6 fields, the header has 5.")
         try check("secret-id,2025-01-01,lo\"gin,,", ", column event_type: misplaced or unbalanced double quote "
@@ -228,7 +228,7 @@ final class EventLogTests: XCTestCase {
         let path = try dir.write("events.csv", text)
         for threads in [1, 2, 4] {
             XCTAssertEqual(errorText { _ = try readAll(.csv(path: path), threads: threads, blockSize: 512) },
-                           "\(path) line 2002, column value: 'bad1' is not a number.")
+                           "\(path) line 2002, column value: not a number; the cell holds 4 characters of text.")
         }
     }
 

@@ -95,7 +95,7 @@ final class FeatureTableCSVTests: XCTestCase {
         XCTAssertEqual(table.ids, ["Smith, J.", "say \"hi\"", "two\nlines", "plain"])
         XCTAssertEqual(table.values, [1, 2, 3, 4])
         // A quoted newline still counts as a line in messages.
-        assertError(text + "x,oops\n", "lr.csv line 7, column f0: 'oops' is not a number.", idColumn: "id")
+        assertError(text + "x,oops\n", "lr.csv line 7, column f0: not a number; the cell holds a word of 4 characters.", idColumn: "id")
     }
 
     func testSelectedColumnsComeInRequestedOrderAndOthersAreIgnored() throws {
@@ -108,10 +108,10 @@ final class FeatureTableCSVTests: XCTestCase {
     // MARK: - Errors
 
     func testNonNumericCellErrorNamesLineAndColumn() {
-        assertError("f0,f1\n1,2\n3,abc\n", "lr.csv line 3, column f1: 'abc' is not a number.")
-        assertError("f0,f1\n1,2\n3,0x1p3\n", "lr.csv line 3, column f1: '0x1p3' is not a number.")
-        assertError("f0,f1\n1,2\n3,1e\n", "lr.csv line 3, column f1: '1e' is not a number.")
-        assertError("f0,f1\n1,2\n3,1 2\n", "lr.csv line 3, column f1: '1 2' is not a number.")
+        assertError("f0,f1\n1,2\n3,abc\n", "lr.csv line 3, column f1: not a number; the cell holds a word of 3 characters.")
+        assertError("f0,f1\n1,2\n3,0x1p3\n", "lr.csv line 3, column f1: not a number; the cell holds 5 characters of text.")
+        assertError("f0,f1\n1,2\n3,1e\n", "lr.csv line 3, column f1: not a number; the cell holds 2 characters of text.")
+        assertError("f0,f1\n1,2\n3,1 2\n", "lr.csv line 3, column f1: not a number; the cell holds 3 characters of text.")
         assertError("f0,f1\n1,2\n3,1,5\n", "lr.csv line 3: 3 fields, the header has 2.")
     }
 
@@ -162,8 +162,11 @@ final class FeatureTableCSVTests: XCTestCase {
     }
 
     func testRejectsNanAndInf() {
-        for text in ["nan", "NaN", "-nan", "inf", "+Inf", "-infinity", "1e400", "-1e999999999999"] {
-            assertError("f0,f1\n1,2\n1,\(text)\n", "lr.csv line 3, column f1: '\(text)' is not a finite number.")
+        for text in ["nan", "NaN", "-nan", "inf", "+Inf", "-infinity"] {
+            assertError("f0,f1\n1,2\n1,\(text)\n", "lr.csv line 3, column f1: not a finite number; the cell holds a word for NaN or infinity.")
+        }
+        for text in ["1e400", "-1e999999999999"] {
+            assertError("f0,f1\n1,2\n1,\(text)\n", "lr.csv line 3, column f1: not a finite number; the cell holds a number beyond the range of a double.")
         }
     }
 
@@ -177,7 +180,7 @@ final class FeatureTableCSVTests: XCTestCase {
     func testIdsStayOutOfErrorText() {
         XCTAssertThrowsError(try parse("id,f0\nalice@example.com,x\n", idColumn: "id")) { error in
             XCTAssertFalse("\(error)".contains("alice"))
-            XCTAssertEqual("\(error)", "lr.csv line 2, column f0: 'x' is not a number.")
+            XCTAssertEqual("\(error)", "lr.csv line 2, column f0: not a number; the cell holds a word of 1 character.")
         }
     }
 
@@ -283,7 +286,8 @@ final class FeatureTableCSVTests: XCTestCase {
         }
         let expected = message(1, 1)
         let line = broken[..<cell].filter { $0 == UInt8(ascii: "\n") }.count + 1
-        XCTAssertTrue(expected.hasPrefix("lr.csv line \(line), column a: 'zz"), expected)
+        XCTAssertTrue(expected.hasPrefix("lr.csv line \(line), column a: not a number; the cell holds "), expected)
+        XCTAssertFalse(expected.contains("zz"), "the cell is described, not quoted: \(expected)")
         for chunks in [2, 16, 64] { XCTAssertEqual(message(chunks, 2), expected) }
     }
 

@@ -105,11 +105,11 @@ final class PurchaseLogTests: XCTestCase {
     func testCDNOWReaderNamesLineAndColumnOfABadDateOrValue() throws {
         let badDate = try file("bad.txt", " 00001 19970101  1   11.77\n 00002 19971301  1   12.00\n")
         XCTAssertThrowsError(try CDNOW.read(path: badDate)) { e in
-            XCTAssertEqual("\(e)", "\(badDate) line 2, column date: '19971301' is not a date (month 13 is not 1–12).")
+            XCTAssertEqual("\(e)", "\(badDate) line 2, column date: not a date (the month is not 01–12); the cell holds 8 characters that look like a number.")
         }
         let badValue = try file("bad2.txt", " 00001 19970101  1   11.77\r\n 00002 19970102  1   $12\r\n")
         XCTAssertThrowsError(try CDNOW.read(path: badValue)) { e in
-            XCTAssertEqual("\(e)", "\(badValue) line 2, column dollar value: '$12' is not a number.")
+            XCTAssertEqual("\(e)", "\(badValue) line 2, column dollar value: not a number; the cell holds 3 characters of text.")
         }
         let ragged = try file("bad3.txt", " 00001 19970101  1   11.77\n 00002 19970102  1\n")
         XCTAssertThrowsError(try CDNOW.read(path: ragged)) { e in

@@ -218,7 +218,7 @@ final class CLVAnalysisTests: XCTestCase {
         XCTAssertEqual(try Scorer.readCLV(path: path), ["a,1": 10.5, "c\"": 7])   // b's empty clv: no value
         try "customer_id,frequency,clv\n\n\"a,1\",2,10.5\n\n\nb,1,ten\n".write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Scorer.readCLV(path: path)) { error in
-            XCTAssertEqual(error as? IngestError, .notANumber(file: path, line: 6, column: "clv", text: "ten"))
+            XCTAssertEqual(error as? IngestError, .notANumber(file: path, line: 6, column: "clv", cell: CellShape("ten")))
         }
         try "customer_id,frequency,clv\n\na,2,1\n\nb,1\n".write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Scorer.readCLV(path: path)) { error in

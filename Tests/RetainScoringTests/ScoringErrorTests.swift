@@ -4,6 +4,15 @@ import XCTest
 /// Messages of the cases folded into `ScoringError` from the former per-workflow enums; the texts
 /// are what the CLI prints, and none names a CLI flag.
 final class ScoringErrorTests: XCTestCase {
+    func testEventTypesThatLookLikeIdsOrEmailsAreCountedNotListed() {
+        XCTAssertEqual(ScoringError.eventTypeList(["login", "session_end"]), "login, session_end")
+        let misaligned = ScoringError.noPurchaseEvents(source: "e.csv", eventTypes: ["C000001", "C000002", "c000003@example.com"])
+        XCTAssertEqual(misaligned.description, "e.csv has no purchase events: none of its event types (3 distinct values, one of which holds 7 characters "
+                       + "of letters and digits (it looks like an id or a code: are the columns in the right order?)) has the role purchase. "
+                       + "Map your purchase event type to that role (roles: {purchase: EVENT_TYPE} in the config).")
+        XCTAssertNil(misaligned.description.range(of: #"@example\.com|C0[0-9]{5}"#, options: .regularExpression))
+    }
+
     func testMessagesOfFoldedCases() {
         let cases: [(ScoringError, String)] = [
             (.unknownRuleName(path: "r.yaml", rule: 2, action: "x", kind: .key, name: "whn", valid: ["action", "description", "when"]),

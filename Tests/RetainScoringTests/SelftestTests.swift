@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import RetainIO
 @testable import RetainIngest
 @testable import RetainScoring
 
@@ -52,11 +53,12 @@ final class SelftestTests: XCTestCase {
         XCTAssertEqual(s.zbar, [22.35, 11.77])
         try "ID,x,t_x,T,zbar\n1,2,30.43,38.86,22.35\n\n\n2,one,1.71,38.86,11.77\n".write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Selftest.PublishedSummary.read(path: path)) { error in
-            XCTAssertEqual(error as? IngestError, .notANumber(file: path, line: 5, column: "x", text: "one"))
+            XCTAssertEqual(error as? IngestError, .notANumber(file: path, line: 5, column: "x", cell: CellShape("one")))
         }
         try "ID,x,t_x,T,zbar\n\n1.5,2,30.43,38.86,22.35\n".write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Selftest.PublishedSummary.read(path: path)) { error in
-            XCTAssertEqual(error as? IngestError, .notANumber(file: path, line: 3, column: "ID", text: "1.5 (expected a whole number)"))
+            XCTAssertEqual(error as? IngestError, .notANumber(file: path, line: 3, column: "ID (whole numbers)", cell: CellShape(value: 1.5)))
+            XCTAssertEqual("\(error)", "\(path) line 3, column ID (whole numbers): not a number; the cell holds a number with a fractional part.")
         }
     }
 }

@@ -335,7 +335,21 @@ final class TrainingUniverseTests: XCTestCase {
     func testTableInUniverseMustBeZeroOrOne() throws {
         let path = try writeTable([["1", "0", "1"], ["2", "1", "2"], ["0.5", "1", "1"]], header: ["x", "churned", "in_universe"])
         XCTAssertThrowsError(try Training.fromTable(.init(path: path, label: "churned", createdAt: "t", toolVersion: "v"))) { error in
-            XCTAssertEqual(error as? ScoringError, .badUniverseFlag(file: path, line: "3", value: "2"))
+            XCTAssertEqual(error as? ScoringError, .badUniverseFlag(file: path, line: "3", cell: CellShape(value: 2)))
+            XCTAssertEqual("\(error)", "\(path) line 3, column in_universe: not 0 or 1; the cell holds a whole number other than 0 and 1.")
+        }
+    }
+
+    func testTableLabelAndWeightErrorsDescribeTheCellWithoutItsValue() throws {
+        let label = try writeTable([["1", "0"], ["2", "1"], ["3", "0.25"]], header: ["x", "churned"])
+        XCTAssertThrowsError(try Training.fromTable(.init(path: label, label: "churned", createdAt: "t", toolVersion: "v"))) { error in
+            XCTAssertEqual(error as? ScoringError, .badLabel(file: label, line: "4", column: "churned", cell: CellShape(value: 0.25)))
+            XCTAssertEqual("\(error)", "\(label) line 4, column churned: not a label (expected 0 or 1); the cell holds a number with a fractional part.")
+        }
+        let weight = try writeTable([["1", "0", "1"], ["2", "1", "-7.5"]], header: ["x", "churned", "w"])
+        XCTAssertThrowsError(try Training.fromTable(.init(path: weight, label: "churned", sampleWeightColumn: "w", createdAt: "t", toolVersion: "v"))) { error in
+            XCTAssertEqual("\(error)", "\(weight) line 3, column w: not a weight (expected a number >= 0); the cell holds a negative number.")
+            XCTAssertFalse("\(error)".contains("7.5"))
         }
     }
 }

@@ -35,4 +35,20 @@ final class ScoreTrajectoryTests: XCTestCase {
             XCTAssertTrue("\(error)".hasPrefix("\(jsonl) line 1: not a score record ("), "\(error)")
         }
     }
+
+    func testImportErrorsNameTheFieldButNoValueOfTheLine() throws {
+        let dir = try temporaryDirectory(self)
+        let db = dir.appendingPathComponent("h.db").path, jsonl = dir.appendingPathComponent("r.jsonl").path
+        var good = try JSONSerialization.jsonObject(with: JSONEncoder().encode(record("C000123", "2025-10-01"))) as! [String: Any]
+        good["churn_probability"] = "c000123@example.com"
+        let line = String(decoding: try JSONSerialization.data(withJSONObject: good), as: UTF8.self)
+        try (line + "\n").write(toFile: jsonl, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ScoreHistory.importJSONL(path: jsonl, into: db)) { error in
+            XCTAssertEqual("\(error)", "\(jsonl) line 1: not a score record (field 'churn_probability' has the wrong type).")
+        }
+        try "{\"customer_id\": \"C000123\", \"date\": c000123@example.com}\n".write(toFile: jsonl, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ScoreHistory.importJSONL(path: jsonl, into: db)) { error in
+            XCTAssertEqual("\(error)", "\(jsonl) line 1: not a score record (not a JSON object of the record's fields).")
+        }
+    }
 }
