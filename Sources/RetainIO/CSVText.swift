@@ -33,4 +33,17 @@ public enum CSVText {
         appendField(s, into: &out)
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// Whether a spreadsheet would run a cell starting with `c` as a formula: `=`, `+`, `-`, `@`,
+    /// a tab or a carriage return (OWASP "CSV injection").
+    @inline(__always)
+    public static func startsFormula(_ c: UInt8) -> Bool { c == 61 || c == 43 || c == 45 || c == 64 || c == 9 || c == 13 }
+
+    /// Appends `s` as one field that a spreadsheet shows as text: a text starting like a formula
+    /// (see ``startsFormula(_:)``) gets a leading apostrophe (`'=SUM(A1)`); anything else is
+    /// ``appendField(_:into:)-(String,_)``'s field.
+    public static func appendTextField(_ s: String, into out: inout [UInt8]) {
+        guard let first = s.utf8.first, startsFormula(first) else { appendField(s, into: &out); return }
+        appendField("'" + s, into: &out)
+    }
 }

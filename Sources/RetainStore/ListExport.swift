@@ -8,7 +8,9 @@ import RetainScoring
 
 /// File format of the exported lists.
 public enum ExportFormat: String, Sendable, Codable, CaseIterable {
-    /// RFC 4180 CSV with a header; `reasons` joined by `; `.
+    /// RFC 4180 CSV with a header; `reasons` joined by `; `. A text cell that a spreadsheet would
+    /// run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a
+    /// leading apostrophe (`CSVText.appendTextField`); numbers are written as they are.
     case csv
     /// One JSON object per line; `reasons` as an array.
     case jsonl
@@ -182,16 +184,16 @@ public struct ListExport: Sendable {
             for i in rows {
                 let r = records[i]
                 let attrs = attributes?.values[r.customerID] ?? empty
-                CSVText.appendField(r.customerID, into: &out)
-                for a in attributeNames { out.append(44); CSVText.appendField(attrs[a.offset], into: &out) }
+                CSVText.appendTextField(r.customerID, into: &out)
+                for a in attributeNames { out.append(44); CSVText.appendTextField(attrs[a.offset], into: &out) }
                 out.append(44); Self.appendNumber(r.churnProbability ?? .nan, into: &out)
-                out.append(44); CSVText.appendField(r.riskTier, into: &out)
-                out.append(44); CSVText.appendField(r.lifecycle, into: &out)
+                out.append(44); CSVText.appendTextField(r.riskTier, into: &out)
+                out.append(44); CSVText.appendTextField(r.lifecycle, into: &out)
                 out.append(44); Self.appendNumber(r.predictedValue, into: &out)
                 out.append(44); if let k = r.winbackRank { out.append(contentsOf: String(k).utf8) }
-                out.append(44); CSVText.appendField(r.segment, into: &out)
-                out.append(44); CSVText.appendField(r.action, into: &out)
-                out.append(44); CSVText.appendField(r.reasons.joined(separator: "; "), into: &out)
+                out.append(44); CSVText.appendTextField(r.segment, into: &out)
+                out.append(44); CSVText.appendTextField(r.action, into: &out)
+                out.append(44); CSVText.appendTextField(r.reasons.joined(separator: "; "), into: &out)
                 out.append(10)
             }
         case .jsonl:

@@ -92,6 +92,24 @@ final class ListExportTests: XCTestCase {
         XCTAssertEqual(first?["churn_probability"] as? Double, 0.8)
     }
 
+    /// Text cells a spreadsheet would run as a formula get a leading apostrophe in CSV lists (not in
+    /// JSONL); numbers, negative ones included, are written as they are.
+    func testFormulaLikeTextCellsAreNeutralisedInCSVOnly() throws {
+        let dir = try temporaryDirectory(self)
+        let h = try ScoreHistory(path: dir.appendingPathComponent("h.sqlite").path)
+        try h.write([record("=1+1", "2025-10-01", p: 0.9, flags: ["at_risk"], action: "save_offer", segment: "@seg",
+                            value: -5, reasons: ["+cmd|' /C calc'!A0", "-2"])], date: "2025-10-01", modelID: "m")
+        let attrs = CustomerAttributes(names: ["email", "plan"], values: ["=1+1": ["=HYPERLINK(\"http://x\")", "\tpro"]])
+        let out = dir.appendingPathComponent("out")
+        try ListExport(lists: ["at-risk"], attributes: attrs).write(from: h, date: "2025-10-01", to: out.path)
+        let lines = try text(out, "at-risk.csv").split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines[1], "'=1+1,\"'=HYPERLINK(\"\"http://x\"\")\",'\tpro,0.9,high,,-5.0,,'@seg,save_offer,'+cmd|' /C calc'!A0; -2")
+        try ListExport(lists: ["at-risk"], format: .jsonl, attributes: attrs).write(from: h, date: "2025-10-01", to: dir.appendingPathComponent("j").path)
+        let json = try JSONSerialization.jsonObject(with: Data(try text(dir.appendingPathComponent("j"), "at-risk.jsonl").utf8)) as? [String: Any]
+        XCTAssertEqual(json?["customer_id"] as? String, "=1+1")
+        XCTAssertEqual(json?["segment"] as? String, "@seg")
+    }
+
     func testUnknownListAndDateThrowWithTheValidChoices() throws {
         let (h, out) = try seeded()
         XCTAssertThrowsError(try ListExport(lists: ["vip"]).write(from: h, date: "2025-10-02", to: out.path)) {
