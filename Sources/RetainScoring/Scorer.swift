@@ -190,7 +190,20 @@ public struct Scorer: Sendable {
             box.pass!.score(block: block.index, x: block.values.baseAddress!, rowCount: block.rowCount, ids: block.ids,
                             samplePosition: block.linesBefore, lifecycle: nil, ownRecencyDays: nil)
         }
-        return box.pass!.finish()
+        let result = box.pass!.finish()
+        if let idColumn { try Self.checkUniqueIDs(result.batch.customerIDs, path: path, column: idColumn) }
+        return result
+    }
+
+    /// Throws `ScoringError.duplicateCustomer` (with the two file lines) when an id repeats.
+    static func checkUniqueIDs(_ ids: [String], path: String, column: String) throws {
+        var first = [String: Int](minimumCapacity: ids.count)
+        for (row, id) in ids.enumerated() {
+            if let earlier = first.updateValue(row, forKey: id) {
+                func line(_ r: Int) -> String { FeatureTable.physicalLine(ofDataRow: r, path: path).map(String.init) ?? "?" }
+                throw ScoringError.duplicateCustomer(file: path, column: column, line: line(row), firstLine: line(earlier))
+            }
+        }
     }
 
     /// The smallest value among the top `fraction` of `v` (nil when the fraction selects nobody).

@@ -70,6 +70,8 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
     case noFeatureColumns(file: String, withID: Bool)
     /// An `in_universe` cell that is not 0 or 1.
     case badUniverseFlag(file: String, line: String, cell: CellShape)
+    /// A table to score names one customer on two rows (lines of the file; the id is not quoted).
+    case duplicateCustomer(file: String, column: String, line: String, firstLine: String)
     /// A tier rule that cannot be parsed or is out of range; `reason` says why.
     case invalidTierRule(text: String, reason: String)
 
@@ -176,6 +178,8 @@ public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noFeatureColumns(let f, let withID): return "\(f): no feature columns left besides the label\(withID ? " and id" : "")."
 
         case .badUniverseFlag(let f, let line, let cell): return "\(f) line \(line), column in_universe: not 0 or 1; the cell \(Self.notBinary(cell))."
+        case .duplicateCustomer(let f, let c, let line, let first):
+            return "\(f) line \(line), column \(c): the same customer as line \(first); a table to score has one row per customer (keep one row per id, e.g. the latest as-of date)."
         case .invalidTierRule(let t, let r): return "tier rule '\(t)': \(r)."
         case .noTrainingWindowBeforeHoldout(let h, let e, let s, let k):
             return "with \(s) observation dates \(e) days apart and \(k) held out, no training date's \(h)-day label window closes by the first held-out date; use more observation dates, space them at least \(h) days apart, or a shorter horizon."

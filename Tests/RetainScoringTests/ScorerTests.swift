@@ -38,6 +38,19 @@ final class ScorerTests: XCTestCase {
         ScoringInput(names: HandModel.names, customerIDs: rows.map(\.0), values: rows.flatMap(\.1))
     }
 
+    /// A table to score with one customer on two rows is an error naming both lines (not the id).
+    func testDuplicateCustomerInATableIsAnErrorWithBothLines() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("retain-dup-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "customer_id,x\nC000007,1\n\nC000008,2\nC000007,3\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertNoThrow(try Scorer.checkUniqueIDs(["C000007", "C000008"], path: path, column: "customer_id"))
+        XCTAssertThrowsError(try Scorer.checkUniqueIDs(["C000007", "C000008", "C000007"], path: path, column: "customer_id")) { error in
+            guard case let .duplicateCustomer(_, column, line, first)? = error as? ScoringError else { return XCTFail("\(error)") }
+            XCTAssertEqual([column, line, first], ["customer_id", "5", "2"], "the blank line 3 is skipped: the third row is on line 5")
+            XCTAssertFalse("\(error)".contains("C000007"))
+        }
+    }
+
     func testProbabilityIsTheLogisticOfTheStandardisedLinearPredictor() throws {
         let scorer = Scorer(bundle: HandModel.bundle())
         // z = 1*(64-10)/10 - 1*(0.2-1)/0.5 + 0.5*(3-1)/1 - 0.5*(4-8)/2 = 5.4 + 1.6 + 1 + 1 = 9
