@@ -141,18 +141,7 @@ extension AtomicFile {
             let fd = openat(dirFD, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
             guard fd >= 0 else { throw Self.failure(shown, errno) }
             defer { close(fd) }
-            try data.withUnsafeBytes { raw in
-                guard let base = raw.baseAddress else { return }
-                var done = 0
-                while done < raw.count {
-                    let n = Foundation.write(fd, base + done, raw.count - done)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw Self.failure(shown, errno)
-                    }
-                    done += n
-                }
-            }
+            try data.withUnsafeBytes { try AtomicFile.writeAll(fd, $0, path: shown) }
             guard fchmod(fd, 0o600) == 0, fsync(fd) == 0 else { throw Self.failure(shown, errno) }
         }
 
@@ -254,8 +243,6 @@ extension AtomicFile {
             }
         }
 
-        static func failure(_ path: String, _ code: Int32) -> IOError {
-            IOError.writeFailed(path: path, reason: String(cString: strerror(code)))
-        }
+        static func failure(_ path: String, _ code: Int32) -> IOError { AtomicFile.failure(path, code) }
     }
 }

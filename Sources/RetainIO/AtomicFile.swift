@@ -140,16 +140,7 @@ public enum AtomicFile {
         /// Appends `bytes` (retrying short writes and interruptions).
         public func write(_ bytes: UnsafeRawBufferPointer) throws {
             precondition(!finished, "write after commit or abandon")
-            guard let base = bytes.baseAddress else { return }
-            var done = 0
-            while done < bytes.count {
-                let n = Foundation.write(fd, base + done, bytes.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw Self.failure(path, errno)
-                }
-                done += n
-            }
+            try AtomicFile.writeAll(fd, bytes, path: path)
         }
 
         /// Appends `bytes`.
@@ -161,18 +152,7 @@ public enum AtomicFile {
         /// in-place targets, which are written in order with ``write(_:)-([UInt8])``).
         func write(_ bytes: [UInt8], at offset: Int) throws {
             precondition(!isInPlace, "positioned write to a device or FIFO")
-            try bytes.withUnsafeBytes { raw in
-                guard let base = raw.baseAddress else { return }
-                var written = 0
-                while written < raw.count {
-                    let n = pwrite(fd, base + written, raw.count - written, off_t(offset + written))
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw Self.failure(path, errno)
-                    }
-                    written += n
-                }
-            }
+            try bytes.withUnsafeBytes { try AtomicFile.writeAll(fd, $0, at: offset, path: path) }
         }
 
         /// The file offset the next sequential write goes to (seekable targets only).
@@ -264,9 +244,28 @@ public enum AtomicFile {
             if fsync(dfd) != 0, errno != EINVAL, errno != ENOTSUP { throw failure(name, errno) }
         }
 
-        private static func failure(_ path: String, _ code: Int32) -> IOError {
-            IOError.writeFailed(path: path, reason: String(cString: strerror(code)))
+        private static func failure(_ path: String, _ code: Int32) -> IOError { AtomicFile.failure(path, code) }
+    }
+
+    /// Writes all of `bytes` to `fd` (at file offset `offset` with `pwrite`, else at the current
+    /// position), retrying short writes and interruptions; `path` names the file in the error.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int? = nil, path: String) throws {
+        guard let base = bytes.baseAddress else { return }
+        var done = 0
+        while done < bytes.count {
+            let n = offset.map { pwrite(fd, base + done, bytes.count - done, off_t($0 + done)) }
+                ?? Foundation.write(fd, base + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure(path, errno)
+            }
+            done += n
         }
+    }
+
+    /// The write error for `path` and errno `code`.
+    static func failure(_ path: String, _ code: Int32) -> IOError {
+        IOError.writeFailed(path: path, reason: String(cString: strerror(code)))
     }
 
     /// Writes a UTF-8 string to `path` atomically.
